@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Adds up the vitest JSON reports of every package's `test` target (written by tools/vitest.preset.ts
+// to <package>/reports/vitest-test.json) and prints one closing line: "Tests: N passed, N failed, N skipped".
+// The falsify target re-runs a subset of the same tests, so its reports are listed but not added.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dirs = [...readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d)), join(root, 'tools')];
+const total = { passed: 0, failed: 0, skipped: 0 };
+let falsified = 0;
+for (const dir of dirs) {
+  for (const [target, add] of [['test', true], ['falsify', false]]) {
+    const file = join(dir, 'reports', `vitest-${target}.json`);
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    const line = `${dir.slice(root.length + 1)} ${target}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+    console.log(`  ${line}`);
+    if (add) {
+      total.passed += r.numPassedTests;
+      total.failed += r.numFailedTests;
+      total.skipped += skipped;
+    } else {
+      falsified += r.numPassedTests;
+    }
+  }
+}
+console.log(`(falsification suite: ${falsified} property tests passed, counted above)`);
+console.log(`Tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { registerInspect } from './commands/inspect.js';
+import { CliError, reportError } from './cli-error.js';
+
+/** Version printed by `apr --version`. */
+export const APR_VERSION = '0.1.0';
+
+/**
+ * Runs the `apr` program with `argv` (without node and script path). Returns the exit code instead
+ * of exiting, so tests can call it in-process; output goes to the given streams.
+ */
+export async function main(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const program = new Command()
+    .name('apr')
+    .description('Run, inspect and serve local language models (GGUF)')
+    .version(APR_VERSION)
+    .option('--verbose', 'print stack traces and extra detail on errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  registerInspect(program, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit with 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    reportError(err, io.stderr, verbose);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

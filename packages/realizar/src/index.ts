@@ -1,0 +1,4 @@
+export * from './gguf/index.js';
+// Tensor-type names for callers above realizar (the CLI), which may not import trueno directly.
+export { GGMLType, allDTypes, dtypeByName, dtypeInfo, findDType } from '@sovereign/trueno';
+export type { DTypeInfo } from '@sovereign/trueno';

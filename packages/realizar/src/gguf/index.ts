@@ -1,0 +1,53 @@
+/**
+ * GGUF v2/v3 reader and writer (`@sovereign/realizar/gguf`).
+ *
+ * - {@link readGGUF} / {@link openGGUF} / {@link loadGGUF}: parse and validate; tensor data are
+ *   zero-copy views of the file buffer.
+ * - {@link writeGGUF} / {@link writeGGUFFile}: write in memory, or stream atomically to disk.
+ * - {@link gguf}: typed metadata value constructors.
+ */
+export {
+  GGUFValueType,
+  GGUF_ALIGNMENT_KEY,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GGUF_MAX_ARRAY_DEPTH,
+  GGUF_MAX_DIMS,
+  GGUF_SUPPORTED_VERSIONS,
+  alignUp,
+  isGGUFValueType,
+  valueTypeName,
+  valueTypeSize,
+} from './gguf-types.js';
+export type {
+  GGUFArray,
+  GGUFArrayItems,
+  GGUFArrayOf,
+  GGUFArrayValue,
+  GGUFBigIntType,
+  GGUFNumberType,
+  GGUFScalar,
+  GGUFTensorData,
+  GGUFTensorInfo,
+  GGUFTensorSpec,
+  GGUFValue,
+  GGUFWriteSpec,
+} from './gguf-types.js';
+export {
+  GGUFError,
+  GGUFFormatError,
+  GGUFKeyError,
+  GGUFTruncatedError,
+  GGUFVersionError,
+  GGUFWriteError,
+} from './gguf-errors.js';
+export type { GGUFErrorDetails } from './gguf-errors.js';
+export { GGUFFile, describeValue } from './gguf-file.js';
+export { readGGUF } from './gguf-reader.js';
+export type { ReadGGUFOptions } from './gguf-reader.js';
+export { openGGUF, loadGGUF } from './gguf-open.js';
+export { writeGGUF, writeGGUFFile } from './gguf-writer.js';
+export { planGGUF, GGUF_MAX_TENSOR_NAME_BYTES } from './gguf-layout.js';
+export type { GGUFLayout, PlannedTensor } from './gguf-layout.js';
+export { gguf } from './gguf-value.js';
+export type { GGUFArrayInput } from './gguf-value.js';

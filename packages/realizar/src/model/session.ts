@@ -1,0 +1,135 @@
+/**
+ * A session is one sequence being generated: its own KV cache (preallocated for its context
+ * length), its activation buffers and its position. Sessions of one model share only the
+ * read-only weights, so any number can run side by side (continuous batching keeps one per
+ * request).
+ */
+import type { ArchitectureSpec, ForwardBatch, ForwardState, ModelParts } from './architecture.js';
+import { Activations } from './activations.js';
+import { ContextOverflowError, InvalidTokenError, ModelError } from './errors.js';
+import { KvCache } from './kv-cache.js';
+
+/** Options of `Model.createSession`. */
+export interface SessionOptions {
+  /** Positions the KV cache holds. Default: the model's trained context, at most 4096. */
+  readonly contextLength?: number;
+  /**
+   * Most tokens computed in one batched pass (llama.cpp's n_ubatch). Longer prompts are split
+   * into passes of this size. Default 512 (at most the context length).
+   */
+  readonly maxBatch?: number;
+}
+
+/** Options of {@link Session.forward}. */
+export interface ForwardOptions {
+  /** Return (nTok, vocab) logits of every token instead of the last token's (vocab). */
+  readonly allLogits?: boolean;
+  /**
+   * Called after each layer with the residual stream `(nTok, dim)` (a view, valid during the call),
+   * for layer-by-layer parity checks. With prompts longer than maxBatch it is called per pass.
+   */
+  readonly onLayer?: (layer: number, hidden: Float32Array) => void;
+}
+
+/** Default session context when none is asked for: llama.cpp-like, bounded so that a 32k-context model does not reserve GBs. */
+export const DEFAULT_SESSION_CONTEXT = 4096;
+/** Default largest batch of one pass. */
+export const DEFAULT_MAX_BATCH = 512;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** One sequence: KV cache, activations and position. Create with `Model.createSession`. */
+export class Session {
+  /** Positions the KV cache holds. */
+  readonly contextLength: number;
+  /** Most tokens per batched pass. */
+  readonly maxBatch: number;
+  private pos = 0;
+  private readonly act: Activations;
+  private readonly kv: KvCache;
+  private readonly state: ForwardState;
+  private readonly batch: Mutable<ForwardBatch>;
+
+  constructor(
+    private readonly model: ModelParts,
+    private readonly arch: ArchitectureSpec,
+    opts: SessionOptions = {},
+  ) {
+    const c = model.config;
+    this.contextLength = opts.contextLength ?? Math.min(c.contextLength, DEFAULT_SESSION_CONTEXT);
+    if (!Number.isSafeInteger(this.contextLength) || this.contextLength < 1) {
+      throw new ModelError(`session contextLength must be a positive integer, got ${opts.contextLength}`);
+    }
+    this.maxBatch = Math.min(opts.maxBatch ?? DEFAULT_MAX_BATCH, this.contextLength);
+    if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) {
+      throw new ModelError(`session maxBatch must be a positive integer, got ${opts.maxBatch}`);
+    }
+    this.kv = new KvCache(c.nLayers, c.nKvHeads, this.contextLength, c.headDim);
+    this.act = new Activations(c, this.contextLength);
+    this.state = { act: this.act, kv: this.kv };
+    this.batch = { nTok: 0, pos0: 0, outputs: 'last', logits: this.act.logits, onLayer: undefined };
+  }
+
+  /** Tokens in the KV cache: the position the next token will take. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Bytes of the KV cache. */
+  get kvBytes(): number {
+    return this.kv.bytes;
+  }
+
+  /**
+   * Runs `tokens` at positions position.. and appends them to the KV cache. A prompt is one
+   * batched pass (split in passes of maxBatch when longer), a decode step is one token.
+   *
+   * Returns the last token's logits `(vocab)` — a buffer owned by the session and overwritten by
+   * the next call, so copy what you keep — or, with `allLogits`, a new `(nTok, vocab)` array.
+   * Throws {@link ContextOverflowError} when the tokens do not fit (nothing is computed then),
+   * and {@link InvalidTokenError} for an id outside the vocabulary.
+   */
+  forward(tokens: ArrayLike<number>, opts: ForwardOptions = {}): Float32Array {
+    const n = tokens.length;
+    const { vocabSize } = this.model.config;
+    if (n === 0) throw new ModelError('forward needs at least one token');
+    if (this.pos + n > this.contextLength) throw new ContextOverflowError(this.pos, n, this.contextLength);
+    for (let i = 0; i < n; i++) {
+      const t = tokens[i];
+      if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new InvalidTokenError(t, i, vocabSize);
+    }
+    const all = opts.allLogits === true;
+    const out = all ? new Float32Array(n * vocabSize) : this.act.logits;
+    const b = this.batch;
+    b.onLayer = opts.onLayer;
+    for (let start = 0; start < n; start += this.maxBatch) {
+      const nTok = Math.min(this.maxBatch, n - start);
+      this.act.ensure(nTok);
+      for (let i = 0; i < nTok; i++) this.act.ids[i] = tokens[start + i];
+      b.nTok = nTok;
+      b.pos0 = this.pos;
+      b.outputs = all ? 'all' : start + nTok === n ? 'last' : 'none';
+      b.logits = all ? out.subarray(start * vocabSize, (start + nTok) * vocabSize) : out;
+      this.arch.forward(this.model, this.state, b);
+      this.pos += nTok;
+    }
+    b.onLayer = undefined;
+    return out;
+  }
+
+  /**
+   * Forgets every position from `pos` on (the cache keeps positions 0..pos-1), e.g. to rewind to
+   * a shared prompt prefix. `pos` must be in 0..position.
+   */
+  truncate(pos: number): void {
+    if (!Number.isInteger(pos) || pos < 0 || pos > this.pos) {
+      throw new ModelError(`truncate: position must be an integer in 0..${this.pos}, got ${pos}`);
+    }
+    this.pos = pos;
+  }
+
+  /** Empties the sequence (position 0). */
+  reset(): void {
+    this.pos = 0;
+  }
+}

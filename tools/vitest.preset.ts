@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plugin } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -10,7 +9,7 @@ const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * Resolves `@sovereign/<pkg>[/<subpath>]` to the package's TypeScript source, so that tests
  * run against source without building first. Subpath `x` maps to `src/x/index.ts` or `src/x.ts`.
  */
-export function workspaceSource(): Plugin {
+export function workspaceSource(): { name: string; enforce: 'pre'; resolveId(id: string): string | null } {
   return {
     name: 'workspace-source',
     enforce: 'pre',

@@ -1,3 +1,5 @@
+import { QWEN25_CHAT_TEMPLATE } from './qwen25-template.js';
+
 /**
  * Built-in chat templates (Jinja sources), used when a model file carries no
  * `tokenizer.chat_template` or when the user names one (`--chat-template chatml`).
@@ -32,11 +34,12 @@ export const LLAMA2_TEMPLATE = [
 ].join('');
 
 /** Names accepted by {@link builtinChatTemplate}. */
-export type BuiltinTemplateName = 'chatml' | 'llama2';
+export type BuiltinTemplateName = 'chatml' | 'llama2' | 'qwen2.5';
 
 /** The Jinja source of a built-in template, or undefined for an unknown name. */
 export function builtinChatTemplate(name: string): string | undefined {
   if (name === 'chatml') return CHATML_TEMPLATE;
   if (name === 'llama2') return LLAMA2_TEMPLATE;
+  if (name === 'qwen2.5') return QWEN25_CHAT_TEMPLATE;
   return undefined;
 }

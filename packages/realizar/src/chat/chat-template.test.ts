@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-// Test-only relative import of the generator's verbatim Qwen2.5 template (realizar may not depend on tools).
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test only; the template text is not copied here
-import { QWEN25_CHAT_TEMPLATE } from '../../../../tools/src/qwen2-chat-template.js';
+// Qwen2.5's verbatim template (also what the generator writes as tokenizer.chat_template).
+import { QWEN25_CHAT_TEMPLATE } from './qwen25-template.js';
 import { gguf, GGUFValueType, readGGUF, writeGGUF, type GGUFValue } from '../gguf/index.js';
 import { CHATML_TEMPLATE, LLAMA2_TEMPLATE } from './builtin-templates.js';
 import { ChatTemplate } from './chat-template.js';

@@ -13,3 +13,4 @@ export type {
   ResolvedChatTemplate,
   SpecialTokenText,
 } from './resolve-chat-template.js';
+export { QWEN25_CHAT_TEMPLATE } from './qwen25-template.js';

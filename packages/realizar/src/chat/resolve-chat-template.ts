@@ -43,7 +43,7 @@ export interface ResolvedChatTemplate {
 
 /** Options of {@link resolveChatTemplate}. */
 export interface ResolveChatTemplateOptions {
-  /** `chatml`, `llama2`, or a Jinja source (the CLI's `--chat-template`). Wins over the file. */
+  /** `chatml`, `llama2`, `qwen2.5`, or a Jinja source (the CLI's `--chat-template`). Wins over the file. */
   override?: string;
   /** The tokenizer, for the BOS/EOS texts; without it they are read from `tokenizer.ggml.tokens`. */
   tokenizer?: SpecialTokenText;
@@ -61,7 +61,7 @@ export function resolveChatTemplate(file: ChatTemplateMetadata, opts: ResolveCha
     const builtin = builtinChatTemplate(opts.override);
     if (builtin === undefined && !opts.override.includes('{')) {
       throw new ChatTemplateError(
-        `unknown chat template '${opts.override}': use chatml, llama2, or a Jinja template text`,
+        `unknown chat template '${opts.override}': use chatml, llama2, qwen2.5, or a Jinja template text`,
       );
     }
     const label = builtin ? `built-in '${opts.override}' chat template` : 'the --chat-template text';

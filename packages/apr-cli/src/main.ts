@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerChat } from './commands/chat.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerRun } from './commands/run.js';
+import { registerTokenize } from './commands/tokenize.js';
 import { CliError, reportError } from './cli-error.js';
 
 /** Version printed by `apr --version`. */
@@ -11,7 +14,10 @@ export const APR_VERSION = '0.1.0';
  */
 export async function main(
   argv: string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+  },
 ): Promise<number> {
   const verbose = argv.includes('--verbose');
   const program = new Command()
@@ -25,6 +31,9 @@ export async function main(
       writeErr: (s) => io.stderr.write(s),
     });
   registerInspect(program, io);
+  registerRun(program, io);
+  registerChat(program, io);
+  registerTokenize(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type GGUFFile, type GGUFValue, GGUFValueType, findDType, openGGUF, valueTypeName } from '@sovereign/realizar';
-import { CliError } from '../cli-error.js';
+import { assertModelFile } from '../model-loader.js';
 import { formatBytes, formatCount, table } from '../format.js';
 
 /** Arrays longer than this are summarised as `{type, length}` in reports. */
@@ -73,12 +72,7 @@ function stringOf(file: GGUFFile, key: string): string | null {
 
 /** Reads `path` and builds the inspection report (throws the reader's typed errors on bad files). */
 export function inspectModel(path: string, options: { tensors?: boolean } = {}): InspectReport {
-  try {
-    if (!statSync(path).isFile()) throw new CliError(`${path}: not a regular file`);
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(`${path}: no such file (check the path)`);
-  }
+  assertModelFile(path);
   const file = openGGUF(path);
   const arch = stringOf(file, 'general.architecture');
   const types: Record<string, number> = {};

@@ -1,0 +1,83 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { ChatSession, resolveChatTemplate } from '@sovereign/realizar';
+import { loadForInference } from '../model-loader.js';
+import { type GenerationFlags, addGenerationFlags, samplingParams } from '../sampling-options.js';
+import { printTimings } from './run.js';
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream };
+
+const HELP = 'commands: /reset (forget the conversation), /exit (or Ctrl-D) to quit; Ctrl-C stops a reply';
+
+/**
+ * Registers `apr chat MODEL`: an interactive conversation with history. The KV cache of earlier
+ * turns is reused, so each turn only evaluates the new message. Ctrl-C while the model is writing
+ * stops that reply and keeps the session; at the prompt it only prints how to quit.
+ */
+export function registerChat(program: Command, io: Io): void {
+  const cmd = program
+    .command('chat')
+    .description('interactive chat with history (/reset, /exit; Ctrl-C stops a reply)')
+    .argument('<model>', 'model file (GGUF)')
+    .option('--timings', 'print timings after each reply');
+  addGenerationFlags(cmd, -1).action(async (model: string, flags: GenerationFlags & { timings?: boolean }) => {
+    const m = loadForInference(model);
+    const resolved = resolveChatTemplate(m.file, { override: flags.chatTemplate, tokenizer: m.tokenizer });
+    if (resolved.warning) io.stderr.write(`apr: warning: ${resolved.warning}\n`);
+    const chat = new ChatSession({
+      session: m.model.createSession({ contextLength: flags.ctx }),
+      tokenizer: m.tokenizer,
+      template: resolved.template,
+      system: flags.system,
+    });
+    const rl = createInterface({ input: io.stdin ?? process.stdin, output: io.stdout, terminal: (io.stdin ?? process.stdin) === process.stdin && process.stdin.isTTY });
+    let abort: AbortController | undefined;
+    rl.on('SIGINT', () => {
+      if (abort) abort.abort();
+      else io.stdout.write(`\n(${HELP})\n>>> `);
+    });
+    io.stderr.write(`loaded ${model} in ${m.loadMs.toFixed(0)} ms; ${HELP}\n`);
+    let closed = false;
+    rl.on('close', () => {
+      closed = true;
+    });
+    while (!closed) {
+      let line: string;
+      try {
+        line = (await rl.question('>>> ')).trim();
+      } catch {
+        break; // stdin closed (Ctrl-D or end of piped input)
+      }
+      if (line === '') continue;
+      if (line === '/exit' || line === '/bye') break;
+      if (line === '/reset') {
+        chat.reset();
+        io.stdout.write('(conversation cleared)\n');
+        continue;
+      }
+      if (line.startsWith('/')) {
+        io.stdout.write(`unknown command ${line}; ${HELP}\n`);
+        continue;
+      }
+      abort = new AbortController();
+      try {
+        const gen = chat.send(line, { maxTokens: flags.maxTokens, sampling: samplingParams(flags), stop: flags.stop, signal: abort.signal });
+        for (;;) {
+          const next = await gen.next();
+          if (next.done) {
+            if (next.value.stopReason === 'abort') io.stdout.write(' [stopped]');
+            io.stdout.write('\n');
+            if (flags.timings) printTimings(next.value.timings, io.stderr);
+            break;
+          }
+          io.stdout.write(next.value.text);
+        }
+      } catch (err) {
+        io.stderr.write(`\napr: ${(err as Error).message.split('\n')[0]}\n`);
+      } finally {
+        abort = undefined;
+      }
+    }
+    rl.close();
+  });
+}

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ChatSession, resolveChatTemplate } from '@sovereign/realizar';
 import { loadForInference } from '../model-loader.js';
@@ -37,28 +37,7 @@ export function registerChat(program: Command, io: Io): void {
       else io.stdout.write(`\n(${HELP})\n>>> `);
     });
     io.stderr.write(`loaded ${model} in ${m.loadMs.toFixed(0)} ms; ${HELP}\n`);
-    let closed = false;
-    rl.on('close', () => {
-      closed = true;
-    });
-    while (!closed) {
-      let line: string;
-      try {
-        line = (await rl.question('>>> ')).trim();
-      } catch {
-        break; // stdin closed (Ctrl-D or end of piped input)
-      }
-      if (line === '') continue;
-      if (line === '/exit' || line === '/bye') break;
-      if (line === '/reset') {
-        chat.reset();
-        io.stdout.write('(conversation cleared)\n');
-        continue;
-      }
-      if (line.startsWith('/')) {
-        io.stdout.write(`unknown command ${line}; ${HELP}\n`);
-        continue;
-      }
+    const reply = async (line: string) => {
       abort = new AbortController();
       try {
         const gen = chat.send(line, { maxTokens: flags.maxTokens, sampling: samplingParams(flags), stop: flags.stop, signal: abort.signal });
@@ -68,7 +47,7 @@ export function registerChat(program: Command, io: Io): void {
             if (next.value.stopReason === 'abort') io.stdout.write(' [stopped]');
             io.stdout.write('\n');
             if (flags.timings) printTimings(next.value.timings, io.stderr);
-            break;
+            return;
           }
           io.stdout.write(next.value.text);
         }
@@ -77,7 +56,24 @@ export function registerChat(program: Command, io: Io): void {
       } finally {
         abort = undefined;
       }
+    };
+    const prompt = () => io.stdout.write('>>> ');
+    prompt();
+    // The async iterator buffers lines that arrive while a reply is being written (piped input).
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (line === '/exit' || line === '/bye') break;
+      if (line === '/reset') {
+        chat.reset();
+        io.stdout.write('(conversation cleared)\n');
+      } else if (line.startsWith('/')) {
+        io.stdout.write(`unknown command ${line}; ${HELP}\n`);
+      } else if (line !== '') {
+        await reply(line);
+      }
+      prompt();
     }
+    io.stdout.write('\n');
     rl.close();
   });
 }

@@ -4,7 +4,9 @@
  * read-only weights, so any number can run side by side (continuous batching keeps one per
  * request).
  */
-import type { ArchitectureSpec, ForwardBatch, ForwardState, ModelParts } from './architecture.js';
+import type { BrickProfiler } from '@sovereign/trueno';
+import type { ProfiledForwardBatch } from '../models/llama.js';
+import type { ArchitectureSpec, ForwardState, ModelParts } from './architecture.js';
 import { Activations } from './activations.js';
 import { ContextOverflowError, InvalidTokenError, ModelError } from './errors.js';
 import { KvCache } from './kv-cache.js';
@@ -18,6 +20,12 @@ export interface SessionOptions {
    * into passes of this size. Default 512 (at most the context length).
    */
   readonly maxBatch?: number;
+  /**
+   * Records the time of every brick of every forward pass of this session (`blk.<i>.qkv`, …;
+   * see models/llama.ts), e.g. for `apr bench --brick`. A forward's own `profiler` option wins.
+   * Default: none (no timing, no cost beyond one branch per brick).
+   */
+  readonly profiler?: BrickProfiler;
 }
 
 /** Options of {@link Session.forward}. */
@@ -29,6 +37,8 @@ export interface ForwardOptions {
    * for layer-by-layer parity checks. With prompts longer than maxBatch it is called per pass.
    */
   readonly onLayer?: (layer: number, hidden: Float32Array) => void;
+  /** Records brick times of this call (default: the session's profiler, if any). */
+  readonly profiler?: BrickProfiler;
 }
 
 /** Default session context when none is asked for: llama.cpp-like, bounded so that a 32k-context model does not reserve GBs. */
@@ -48,7 +58,8 @@ export class Session {
   private readonly act: Activations;
   private readonly kv: KvCache;
   private readonly state: ForwardState;
-  private readonly batch: Mutable<ForwardBatch>;
+  private readonly batch: Mutable<ProfiledForwardBatch>;
+  private readonly profiler: BrickProfiler | undefined;
 
   constructor(
     private readonly model: ModelParts,
@@ -67,7 +78,8 @@ export class Session {
     this.kv = new KvCache(c.nLayers, c.nKvHeads, this.contextLength, c.headDim);
     this.act = new Activations(c, this.contextLength);
     this.state = { act: this.act, kv: this.kv };
-    this.batch = { nTok: 0, pos0: 0, outputs: 'last', logits: this.act.logits, onLayer: undefined };
+    this.profiler = opts.profiler;
+    this.batch = { nTok: 0, pos0: 0, outputs: 'last', logits: this.act.logits, onLayer: undefined, profiler: undefined };
   }
 
   /** Tokens in the KV cache: the position the next token will take. */
@@ -102,6 +114,7 @@ export class Session {
     const out = all ? new Float32Array(n * vocabSize) : this.act.logits;
     const b = this.batch;
     b.onLayer = opts.onLayer;
+    b.profiler = opts.profiler ?? this.profiler;
     for (let start = 0; start < n; start += this.maxBatch) {
       const nTok = Math.min(this.maxBatch, n - start);
       this.act.ensure(nTok);
@@ -114,6 +127,7 @@ export class Session {
       this.pos += nTok;
     }
     b.onLayer = undefined;
+    b.profiler = undefined;
     return out;
   }
 

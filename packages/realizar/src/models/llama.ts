@@ -16,62 +16,109 @@
  * Every step is one backend brick over the whole batch (nTok rows: a prompt's prefill is one
  * pass, a decode step is nTok = 1). No numerics and no allocation here: buffers come from the
  * session, arithmetic from the backend.
+ *
+ * Profiling: with a BrickProfiler in the batch, each brick's time is recorded as
+ * `blk.<l>.<kind>` (kinds: {@link LAYER_BRICK_KINDS}) or `token_embd` / `output_norm` / `lm_head`.
+ * Without one the cost is the `if (p)` after each brick (predicted, no call, no allocation).
  */
+import type { BrickProfiler } from '@sovereign/trueno';
 import type { ArchitectureSpec, ForwardBatch, ForwardState, ModelParts } from '../model/architecture.js';
 
+/** A batch that may carry a profiler (the session's `profiler` option). */
+export interface ProfiledForwardBatch extends ForwardBatch {
+  /** Records brick times when present and enabled. */
+  readonly profiler?: BrickProfiler;
+}
+
+/**
+ * The bricks of one layer as profiled, in order (trueno's LAYER_BRICKS): `attention` includes
+ * the KV-cache store, `ffn` is gate + up + SwiGLU + down, `residual` both adds of the layer.
+ */
+export const LAYER_BRICK_KINDS = ['attn_norm', 'qkv', 'rope', 'attention', 'o_proj', 'residual', 'ffn_norm', 'ffn'] as const;
+const [ATTN_NORM, QKV, ROPE, ATTENTION, O_PROJ, RESIDUAL, FFN_NORM, FFN] = [0, 1, 2, 3, 4, 5, 6, 7];
+const NB = LAYER_BRICK_KINDS.length;
+/** Bricks outside the layers. */
+export const MODEL_BRICK_KINDS = ['token_embd', 'output_norm', 'lm_head'] as const;
+const [TOKEN_EMBD, OUTPUT_NORM, LM_HEAD] = [0, 1, 2];
+const NO_IDS = new Int32Array(0);
+
 /** One forward pass of a llama-style decoder over the batch `b` (see the module comment). */
-export function forwardLlama(m: ModelParts, s: ForwardState, b: ForwardBatch): void {
+export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardBatch): void {
   const { backend: be, config: c, weights: w, rope } = m;
   const { act, kv } = s;
   const { nTok, pos0 } = b;
   const { dim, nHeads, nKvHeads, headDim, ffnDim, rmsEps } = c;
   const qDim = nHeads * headDim;
   const kvDim = nKvHeads * headDim;
+  // Brick timing: `t = p.lap(id, t, rows)` closes a brick and starts the next (see BrickProfiler).
+  const p = b.profiler !== undefined && b.profiler.enabled ? b.profiler : undefined;
+  const lid = p ? p.layerIds(c.nLayers, LAYER_BRICK_KINDS) : NO_IDS;
+  const mid = p ? p.ids(MODEL_BRICK_KINDS) : NO_IDS;
+  let t = p ? p.now() : 0;
 
-  for (let t = 0; t < nTok; t++) act.positions[t] = pos0 + t;
+  for (let i = 0; i < nTok; i++) act.positions[i] = pos0 + i;
   const attn = act.attn;
   attn.nTok = nTok;
   attn.pos0 = pos0;
 
   be.getRows(w.tokenEmbd, act.ids.subarray(0, nTok), act.x); // x (nTok, dim)
+  if (p) t = p.lap(mid[TOKEN_EMBD], t, nTok);
 
   for (let l = 0; l < c.nLayers; l++) {
     const L = w.layers[l];
+    const id = l * NB;
 
     // Attention block.
     be.rmsNorm(act.x, L.attnNorm, rmsEps, nTok, dim, act.xb); // xb (nTok, dim)
+    if (p) t = p.lap(lid[id + ATTN_NORM], t, nTok);
     be.matmul(L.wq, act.xb, nTok, act.q); // q (nTok, nHeads·headDim)
     be.matmul(L.wk, act.xb, nTok, act.k); // k (nTok, nKvHeads·headDim)
     be.matmul(L.wv, act.xb, nTok, act.v); // v (nTok, nKvHeads·headDim)
     if (L.bq) be.addBias(act.q, L.bq, nTok, qDim);
     if (L.bk) be.addBias(act.k, L.bk, nTok, kvDim);
     if (L.bv) be.addBias(act.v, L.bv, nTok, kvDim);
+    if (p) t = p.lap(lid[id + QKV], t, nTok);
     be.rope(act.q, nTok, nHeads, headDim, act.positions, rope);
     be.rope(act.k, nTok, nKvHeads, headDim, act.positions, rope);
+    if (p) t = p.lap(lid[id + ROPE], t, nTok);
     be.storeKv(act.k, act.v, kv.layerK[l], kv.layerV[l], attn); // cache (nKvHeads, ctx, headDim)
     be.attention(act.q, kv.layerK[l], kv.layerV[l], act.att, attn); // att (nTok, nHeads·headDim)
+    if (p) t = p.lap(lid[id + ATTENTION], t, nTok);
     be.matmul(L.wo, act.att, nTok, act.xb); // xb (nTok, dim)
     if (L.bo) be.addBias(act.xb, L.bo, nTok, dim);
+    if (p) t = p.lap(lid[id + O_PROJ], t, nTok);
     be.add(act.x, act.xb, nTok * dim, act.x); // residual
+    if (p) t = p.split(lid[id + RESIDUAL], t); // the layer's residual call closes after the FFN's add
 
     // Feed-forward block (SwiGLU).
     be.rmsNorm(act.x, L.ffnNorm, rmsEps, nTok, dim, act.xb);
+    if (p) t = p.lap(lid[id + FFN_NORM], t, nTok);
     be.matmul(L.wGate, act.xb, nTok, act.hb); // hb (nTok, ffnDim)
     be.matmul(L.wUp, act.xb, nTok, act.hb2); // hb2 (nTok, ffnDim)
     be.swiglu(act.hb, act.hb2, nTok * ffnDim, act.hb);
     be.matmul(L.wDown, act.hb, nTok, act.xb); // xb (nTok, dim)
+    if (p) t = p.lap(lid[id + FFN], t, nTok);
     be.add(act.x, act.xb, nTok * dim, act.x); // residual
+    if (p) t = p.lap(lid[id + RESIDUAL], t, nTok);
 
-    b.onLayer?.(l, act.x.subarray(0, nTok * dim));
+    if (b.onLayer) {
+      b.onLayer(l, act.x.subarray(0, nTok * dim));
+      if (p) t = p.now(); // the callback's time belongs to no brick
+    }
   }
 
   // Output: only the rows whose logits are wanted (llama.cpp's inp_out_ids does the same).
+  // Profiled per row computed: nTok rows for `all`, one for `last`.
   if (b.outputs === 'all') {
     be.rmsNorm(act.x, w.outputNorm, rmsEps, nTok, dim, act.xb);
+    if (p) t = p.lap(mid[OUTPUT_NORM], t, nTok);
     be.matmul(w.output, act.xb, nTok, b.logits); // logits (nTok, vocab)
+    if (p) p.lap(mid[LM_HEAD], t, nTok);
   } else if (b.outputs === 'last') {
     be.rmsNorm(act.x.subarray((nTok - 1) * dim), w.outputNorm, rmsEps, 1, dim, act.xb);
+    if (p) t = p.lap(mid[OUTPUT_NORM], t, 1);
     be.matmul(w.output, act.xb, 1, b.logits); // logits (vocab)
+    if (p) p.lap(mid[LM_HEAD], t, 1);
   }
 }
 

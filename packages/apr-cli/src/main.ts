@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerChat } from './commands/chat.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
@@ -34,6 +35,7 @@ export async function main(
   registerRun(program, io);
   registerChat(program, io);
   registerTokenize(program, io);
+  registerBench(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -2,6 +2,9 @@ export * from './gguf/index.js';
 // Tensor-type names for callers above realizar (the CLI), which may not import trueno directly.
 export { GGMLType, allDTypes, dtypeByName, dtypeInfo, findDType } from '@sovereign/trueno';
 export type { DTypeInfo } from '@sovereign/trueno';
+// Backend selection and brick profiling, for the CLI's --backend / --threads / --brick.
+export { BACKEND_NAMES, BrickProfiler, backendInfo, calibrateBudgets, renderBrickTable, selectBackend } from '@sovereign/trueno';
+export type { BackendInfo, BackendSelection, BrickReport } from '@sovereign/trueno';
 export * from './tokenizer/index.js';
 export * from './model/index.js';
 export * from './sampler/index.js';

@@ -7,6 +7,7 @@ import {
   openGGUF,
   tokenizerFromGGUF,
 } from '@sovereign/realizar';
+import { applyThreads, chooseBackend } from './backend-choice.js';
 import { CliError } from './cli-error.js';
 
 /** A model file opened for inference. */
@@ -17,6 +18,16 @@ export interface LoadedModel {
   readonly tokenizer: Tokenizer;
   /** Wall time of open + validate + tokenizer + weights, in ms. */
   readonly loadMs: number;
+  /** The backend that runs the model and why it was chosen (e.g. a fallback to ref and its reason). */
+  readonly backend: { readonly name: string; readonly reason: string; readonly threads: number };
+}
+
+/** Backend flags shared by the commands that run a model. */
+export interface BackendFlags {
+  /** `auto` (native when its addon loaded, else ref), `ref` or `native`. Default here `ref`, the oracle; the CLI's flag defaults to `auto`. */
+  readonly backend?: string;
+  /** Threads of a multi-threaded backend (default: the backend's own, i.e. the machine's cores). */
+  readonly threads?: number;
 }
 
 /** Throws a one-line {@link CliError} unless `path` is an existing regular file. */
@@ -31,17 +42,19 @@ export function assertModelFile(path: string): void {
 }
 
 /**
- * Opens `path` (GGUF) and builds its tokenizer and model on the reference backend. Errors of the
+ * Opens `path` (GGUF) and builds its tokenizer and model on the chosen backend (`auto` by default). Errors of the
  * libraries (bad file, unsupported architecture) propagate with their own messages; a missing file
  * becomes a one-line {@link CliError}.
  */
-export function loadForInference(path: string): LoadedModel {
+export function loadForInference(path: string, flags: BackendFlags = {}): LoadedModel {
   assertModelFile(path);
+  const choice = chooseBackend(flags.backend ?? 'ref');
+  const threads = applyThreads(choice, flags.threads);
   const t0 = performance.now();
   const file = openGGUF(path);
   const tokenizer = tokenizerFromGGUF(file);
-  const model = loadModel(file);
-  return { path, file, model, tokenizer, loadMs: performance.now() - t0 };
+  const model = loadModel(file, { backend: choice.backend });
+  return { path, file, model, tokenizer, loadMs: performance.now() - t0, backend: { name: choice.name, reason: choice.reason, threads } };
 }
 
 /** Opens `path` and builds only its tokenizer (no weights are touched). */

@@ -17,6 +17,8 @@ export interface GenerationFlags {
   stop?: string[];
   system?: string;
   chatTemplate?: string;
+  backend?: string;
+  threads?: number;
 }
 
 function number(kind: 'int' | 'float', min?: number) {
@@ -50,6 +52,8 @@ export function addGenerationFlags(cmd: Command, maxTokensDefault: number): Comm
     .addOption(new Option('-c, --ctx <n>', 'context length (KV cache size); default min(model, 4096)').argParser(number('int', 1)))
     .addOption(new Option('--stop <text>', 'stop when this text appears (repeatable)').argParser(collect))
     .option('--system <text>', 'system message (chat)')
+    .option('--backend <name>', 'compute backend: auto (native SIMD when built, else ref), native, ref', 'auto')
+    .addOption(new Option('-t, --threads <n>', 'threads of the native backend (default: all cores)').argParser(number('int', 1)))
     .option('--chat-template <name>', "chat template: 'chatml', 'llama2', 'qwen2.5' or a Jinja source; default from the model");
 }
 

@@ -3,3 +3,4 @@ export * from './tensor.js';
 export * from './quant/index.js';
 export * from './backend/index.js';
 export * from './brick/index.js';
+export * from './native/index.js';

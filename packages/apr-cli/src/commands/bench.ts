@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { loadModel, openGGUF } from '@sovereign/realizar';
-import { applyThreads, chooseBackend } from '../bench/backend-choice.js';
+import { applyThreads, chooseBackend } from '../backend-choice.js';
 import { realizarEngine } from '../bench/bench-engine.js';
 import { type BenchReport, joinResults, modelFacts } from '../bench/bench-result.js';
 import { type BenchPlan, runBench } from '../bench/bench-runner.js';

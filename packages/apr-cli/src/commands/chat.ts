@@ -21,7 +21,7 @@ export function registerChat(program: Command, io: Io): void {
     .argument('<model>', 'model file (GGUF)')
     .option('--timings', 'print timings after each reply');
   addGenerationFlags(cmd, -1).action(async (model: string, flags: GenerationFlags & { timings?: boolean }) => {
-    const m = loadForInference(model);
+    const m = loadForInference(model, flags);
     const resolved = resolveChatTemplate(m.file, { override: flags.chatTemplate, tokenizer: m.tokenizer });
     if (resolved.warning) io.stderr.write(`apr: warning: ${resolved.warning}\n`);
     const chat = new ChatSession({

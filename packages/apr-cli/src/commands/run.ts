@@ -95,8 +95,9 @@ export function registerRun(program: Command, io: Io): void {
     .option('--no-bos', 'never prepend BOS');
   addGenerationFlags(cmd, 256).action(async (model: string, flags: RunFlags) => {
     const text = await promptText(flags, io);
-    const m = loadForInference(model);
+    const m = loadForInference(model, flags);
     const warn = (s: string) => io.stderr.write(`apr: warning: ${s}\n`);
+    if (program.opts().verbose) io.stderr.write(`backend: ${m.backend.name}, ${m.backend.threads} thread(s) (${m.backend.reason})\n`);
     const result = await runOnce(m, flags, text, flags.json ? () => {} : (s) => io.stdout.write(s), warn);
     if (flags.json) {
       io.stdout.write(
@@ -106,6 +107,7 @@ export function registerRun(program: Command, io: Io): void {
           promptTokens: result.promptTokens,
           stopReason: result.stopReason,
           seed: result.seed,
+          backend: m.backend.name,
           timings: result.timings,
         })}\n`,
       );

@@ -13,7 +13,7 @@ export const BACKEND_NAMES = ['auto', 'ref', 'native', 'cuda'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Result of {@link BackendProvider.probe}. */
-export type BackendProbe = { readonly available: true } | { readonly available: false; readonly reason: string };
+export type BackendProbe = { readonly available: true; readonly reason?: string } | { readonly available: false; readonly reason: string };
 
 /** A backend that may or may not be usable on this machine. */
 export interface BackendProvider {
@@ -77,7 +77,7 @@ export function backendInfo(): BackendInfo[] {
   const out: BackendInfo[] = [{ name: 'ref', available: true, reason: 'pure TypeScript reference, always present' }];
   for (const name of ['native', 'cuda'] as const) {
     const p = probe(name);
-    out.push({ name, available: p.available, reason: p.available ? 'available' : p.reason });
+    out.push({ name, available: p.available, reason: p.available ? (p.reason ?? 'available') : p.reason });
   }
   return out;
 }
@@ -111,7 +111,7 @@ export function selectBackend(name?: string): BackendSelection {
       continue;
     }
     try {
-      return { backend: instance(n), requested, fellBack: false, reason: `${n} available` };
+      return { backend: instance(n), requested, fellBack: false, reason: p.reason ? `${n}: ${p.reason}` : `${n} available` };
     } catch (e) {
       why.push(`${n}: create failed: ${(e as Error).message}`);
     }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerChat } from './commands/chat.js';
+import { registerCheck } from './commands/check.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerTokenize } from './commands/tokenize.js';
@@ -36,6 +37,7 @@ export async function main(
   registerChat(program, io);
   registerTokenize(program, io);
   registerBench(program, io);
+  registerCheck(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -24,9 +24,13 @@ describe('q8_1 layout', () => {
         let sum = 0;
         for (const v of new Int8Array(a.buffer, a.byteOffset + 4, 32)) sum += v;
         expect(a[2] | (a[3] << 8)).toBe(fp32ToFp16(Math.fround(sum * dFloat)));
-        expect(Math.abs(fp16ToFp32(a[2] | (a[3] << 8)) - sum * d)).toBeLessThanOrEqual(Math.abs(sum * d) * 2 ** -9 + 1e-7);
+        // s rounds sum·dFloat to fp16 (relative 2^-11, or half the 2^-24 subnormal step), and the
+        // stored d differs from dFloat by its own fp16 rounding (all of it when d underflows to 0).
+        const tol = Math.abs(sum) * Math.abs(dFloat - d) + Math.abs(sum * dFloat) * 2 ** -11 + 2 ** -25;
+        expect(Math.abs(fp16ToFp32(a[2] | (a[3] << 8)) - sum * d)).toBeLessThanOrEqual(tol);
       }),
-      { numRuns: 100 },
+      // A block whose d underflows fp16 (found by fast-check in CI).
+      { numRuns: 100, examples: [[Float32Array.from({ length: 32 }, (_, i) => (i === 16 ? -9.011655066615276e-8 : 0))]] },
     );
   });
 });

@@ -38,6 +38,7 @@ export function vitestPreset(overrides: ViteUserConfig['test'] = {}): ViteUserCo
     plugins: [workspaceSource()],
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      setupFiles: [join(workspaceRoot, 'tools/vitest-setup.ts')],
       reporters: report ? ['default', 'json'] : ['default'],
       outputFile: report ? { json: report } : undefined,
       testTimeout: 60_000,

@@ -8,17 +8,14 @@ import {
   Q8_K_BLOCK_BYTES,
   Q8_K_BSUMS,
   Q8_K_QS,
-  makeQkx2Quants,
   minK4,
-  nearestInt,
-  packScaleMinK4,
   readF16,
   readF32,
   readI16,
   scaleK4,
   toInt8,
-  writeF16,
 } from './k-quant-common.js';
+import { type ScaleMinParams, quantizeScaleMinBlock } from './k-quant-scale-min.js';
 import type { QuantOps } from './quant-ops.js';
 
 const fround = Math.fround;
@@ -32,10 +29,8 @@ const QH = 16;
 const QS = 48;
 
 const L = new Uint8Array(QK_K);
-const Laux = new Uint8Array(32);
-const weights = new Float32Array(32);
-const mins = new Float32Array(QK_K / 32);
-const scales = new Float32Array(QK_K / 32);
+// make_qkx2_quants parameters of quantize_row_q5_K_ref.
+const PARAMS: ScaleMinParams = { nmax: 31, rmin: -0.5, rdelta: 0.1, nstep: 15 };
 const aux8 = new Int8Array(QK_K);
 const aux32 = new Int32Array(8);
 const sums = new Float32Array(8);
@@ -45,43 +40,7 @@ function quantizeRow(src: Float32Array, dst: Uint8Array): void {
   for (let i = 0; i < nb; i++) {
     const xo = i * QK_K;
     const yo = i * Q5_K_BLOCK_BYTES;
-    let maxScale = 0;
-    let maxMin = 0;
-    for (let j = 0; j < QK_K / 32; ++j) {
-      // Weights av_x + |x|, av_x the sub-block RMS: favours large values without ignoring small ones.
-      let sumX2 = 0;
-      for (let l = 0; l < 32; ++l) {
-        const v = src[xo + 32 * j + l];
-        sumX2 = fround(sumX2 + fround(v * v));
-      }
-      const avX = fround(Math.sqrt(fround(sumX2 / 32)));
-      for (let l = 0; l < 32; ++l) weights[l] = avX + Math.abs(src[xo + 32 * j + l]);
-      scales[j] = makeQkx2Quants(32, 31, src, xo + 32 * j, weights, L, 32 * j, mins, j, Laux, -0.5, 0.1, 15, false);
-      if (scales[j] > maxScale) maxScale = scales[j];
-      if (mins[j] > maxMin) maxMin = mins[j];
-    }
-    const invScale = maxScale > 0 ? fround(63 / maxScale) : 0;
-    const invMin = maxMin > 0 ? fround(63 / maxMin) : 0;
-    for (let j = 0; j < QK_K / 32; ++j) {
-      // uint8_t ls = nearest_int(...): the store wraps mod 256 before MIN(63, ...).
-      const ls = Math.min(63, nearestInt(fround(invScale * scales[j])) & 0xff);
-      const lm = Math.min(63, nearestInt(fround(invMin * mins[j])) & 0xff);
-      packScaleMinK4(dst, yo + SC, j, ls, lm);
-    }
-    writeF16(dst, yo + D, fround(maxScale / 63));
-    writeF16(dst, yo + DMIN, fround(maxMin / 63));
-    const dAll = readF16(dst, yo + D);
-    const mAll = readF16(dst, yo + DMIN);
-    for (let j = 0; j < QK_K / 32; ++j) {
-      const d = fround(dAll * scaleK4(j, dst, yo + SC));
-      // `if (!d)` in C is `d == 0` (false for NaN). A zero scale keeps make_qkx2_quants' levels, as in ggml.
-      if (d === 0) continue;
-      const dm = fround(mAll * minK4(j, dst, yo + SC));
-      for (let ii = 0; ii < 32; ++ii) {
-        const l = nearestInt(fround(fround(src[xo + 32 * j + ii] + dm) / d));
-        L[32 * j + ii] = Math.max(0, Math.min(31, l));
-      }
-    }
+    quantizeScaleMinBlock(src, xo, dst, yo, PARAMS, L);
     // Fifth bits: sub-block pair n/64 uses qh bits 2·(n/64) (low nibbles) and 2·(n/64)+1 (high).
     const qh = yo + QH;
     dst.fill(0, qh, qh + QK_K / 8);

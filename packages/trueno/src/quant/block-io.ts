@@ -75,3 +75,38 @@ export function addMin(p: number, m: number): number {
   const pf = Math.fround(p);
   return pf !== pf ? pf : Math.fround(pf + m);
 }
+
+/**
+ * The value of largest magnitude in `x[xo .. xo+n)`, with its sign, as ggml's q4_0/q5_0 quantizers
+ * find it (the first one wins ties; comparisons with NaN are false, so NaNs are skipped).
+ */
+export function signedAbsMax(x: Float32Array, xo: number, n: number): number {
+  let amax = 0;
+  let max = 0;
+  for (let j = 0; j < n; j++) {
+    const v = x[xo + j];
+    if (amax < Math.abs(v)) {
+      amax = Math.abs(v);
+      max = v;
+    }
+  }
+  return max;
+}
+
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * Minimum and maximum of `x[xo .. xo+n)` into `out[0]`, `out[1]`, as ggml's q4_1/q5_1 quantizers
+ * compute them: starting from ±FLT_MAX, so NaNs never win and an all-NaN block keeps the bounds.
+ */
+export function blockMinMax(x: Float32Array, xo: number, n: number, out: Float64Array): void {
+  let min = FLT_MAX;
+  let max = -FLT_MAX;
+  for (let j = 0; j < n; j++) {
+    const v = x[xo + j];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  out[0] = min;
+  out[1] = max;
+}

@@ -4,7 +4,7 @@
  * Port of ggml's quantize_row_q4_0_ref / dequantize_row_q4_0 / ggml_vec_dot_q4_0_q8_0_generic.
  */
 import { GGMLType } from '../dtype.js';
-import { readFp16, toInt8, writeFp16 } from './block-io.js';
+import { readFp16, signedAbsMax, toInt8, writeFp16 } from './block-io.js';
 import type { QuantOps } from './quant-ops.js';
 
 const QK = 32;
@@ -23,15 +23,7 @@ export const q4_0Ops: QuantOps = {
       const yo = i * BLOCK_BYTES;
       // The value of largest magnitude, with its sign: it maps to -8, the one level that has no
       // positive counterpart, so d = max / -8. Comparisons with NaN are false, so NaNs are skipped.
-      let amax = 0;
-      let max = 0;
-      for (let j = 0; j < QK; j++) {
-        const v = x[xo + j];
-        if (amax < Math.abs(v)) {
-          amax = Math.abs(v);
-          max = v;
-        }
-      }
+      const max = signedAbsMax(x, xo, QK);
       const d = Math.fround(max / -8);
       // C: `d ? 1.0f/d : 0.0f` -- NaN is truthy in C, so test `!== 0`, not JS truthiness.
       const id = d !== 0 ? Math.fround(1 / d) : 0;

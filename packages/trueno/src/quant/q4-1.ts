@@ -5,13 +5,13 @@
  * ggml_vec_dot_q4_1_q8_1_generic.
  */
 import { GGMLType } from '../dtype.js';
-import { addMin, readFp16, toInt8, writeFp16 } from './block-io.js';
+import { addMin, blockMinMax, readFp16, toInt8, writeFp16 } from './block-io.js';
 import type { QuantOps } from './quant-ops.js';
 
 const QK = 32;
 const BLOCK_BYTES = 20;
 const Q8_1_BYTES = 36;
-const FLT_MAX = 3.4028234663852886e38;
+const minMax = new Float64Array(2);
 
 /** Reference kernels of GGML_TYPE_Q4_1 (vec_dot_type Q8_1). */
 export const q4_1Ops: QuantOps = {
@@ -23,13 +23,9 @@ export const q4_1Ops: QuantOps = {
     for (let i = 0; i < nb; i++) {
       const xo = i * QK;
       const yo = i * BLOCK_BYTES;
-      let min = FLT_MAX;
-      let max = -FLT_MAX;
-      for (let j = 0; j < QK; j++) {
-        const v = x[xo + j];
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
+      blockMinMax(x, xo, QK, minMax);
+      const min = minMax[0];
+      const max = minMax[1];
       // 16 levels span [min, max]: d = (max - min) / 15, rounded to float at each step as in C.
       const d = Math.fround(Math.fround(max - min) / 15);
       const id = d !== 0 ? Math.fround(1 / d) : 0;

@@ -5,7 +5,7 @@
  * ggml_vec_dot_q5_0_q8_0_generic.
  */
 import { GGMLType } from '../dtype.js';
-import { readFp16, readU32, toInt8, writeFp16, writeU32 } from './block-io.js';
+import { readFp16, readU32, signedAbsMax, toInt8, writeFp16, writeU32 } from './block-io.js';
 import type { QuantOps } from './quant-ops.js';
 
 const QK = 32;
@@ -22,16 +22,7 @@ export const q5_0Ops: QuantOps = {
     for (let i = 0; i < nb; i++) {
       const xo = i * QK;
       const yo = i * BLOCK_BYTES;
-      let amax = 0;
-      let max = 0;
-      for (let j = 0; j < QK; j++) {
-        const v = x[xo + j];
-        if (amax < Math.abs(v)) {
-          amax = Math.abs(v);
-          max = v;
-        }
-      }
-      // As Q4_0 with 32 levels: the signed extreme maps to -16.
+      const max = signedAbsMax(x, xo, QK);
       const d = Math.fround(max / -16);
       const id = d !== 0 ? Math.fround(1 / d) : 0;
       writeFp16(y, yo, d);

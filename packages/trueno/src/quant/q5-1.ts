@@ -4,13 +4,13 @@
  * quantize_row_q5_1_ref / dequantize_row_q5_1 / ggml_vec_dot_q5_1_q8_1_generic.
  */
 import { GGMLType } from '../dtype.js';
-import { addMin, readFp16, readU32, toUint8, writeFp16, writeU32 } from './block-io.js';
+import { addMin, blockMinMax, readFp16, readU32, toUint8, writeFp16, writeU32 } from './block-io.js';
 import type { QuantOps } from './quant-ops.js';
 
 const QK = 32;
 const BLOCK_BYTES = 24;
 const Q8_1_BYTES = 36;
-const FLT_MAX = 3.4028234663852886e38;
+const minMax = new Float64Array(2);
 
 /** Reference kernels of GGML_TYPE_Q5_1 (vec_dot_type Q8_1). */
 export const q5_1Ops: QuantOps = {
@@ -22,13 +22,9 @@ export const q5_1Ops: QuantOps = {
     for (let i = 0; i < nb; i++) {
       const xo = i * QK;
       const yo = i * BLOCK_BYTES;
-      let min = FLT_MAX;
-      let max = -FLT_MAX;
-      for (let j = 0; j < QK; j++) {
-        const v = x[xo + j];
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
+      blockMinMax(x, xo, QK, minMax);
+      const min = minMax[0];
+      const max = minMax[1];
       const d = Math.fround(Math.fround(max - min) / 31);
       const id = d !== 0 ? Math.fround(1 / d) : 0;
       writeFp16(y, yo, d);

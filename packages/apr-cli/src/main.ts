@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerChat } from './commands/chat.js';
 import { registerCheck } from './commands/check.js';
+import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerTokenize } from './commands/tokenize.js';
@@ -38,6 +39,7 @@ export async function main(
   registerTokenize(program, io);
   registerBench(program, io);
   registerCheck(program, io);
+  registerInfo(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -5,6 +5,9 @@ export type { DTypeInfo } from '@sovereign/trueno';
 // Backend selection and brick profiling, for the CLI's --backend / --threads / --brick.
 export { BACKEND_NAMES, BrickProfiler, backendInfo, calibrateBudgets, renderBrickTable, selectBackend } from '@sovereign/trueno';
 export type { BackendInfo, BackendSelection, BrickReport } from '@sovereign/trueno';
+// The native addon's load state (ISA, threads, compiler, types, or why it is absent), for `apr info`.
+export { loadNative, nativeInfo } from '@sovereign/trueno';
+export type { NativeAddonInfo, NativeInfo, NativeLoadResult } from '@sovereign/trueno';
 export * from './tokenizer/index.js';
 export * from './model/index.js';
 export * from './sampler/index.js';

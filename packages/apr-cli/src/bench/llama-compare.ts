@@ -1,12 +1,14 @@
 /**
  * `--cmp llama`: llama.cpp measured on the same file, tests and threads, in the same `apr bench`
- * run. Two engines: native `llama-bench` when `LLAMA_BENCH` names the binary, and node-llama-cpp
+ * run. Two engines: native `llama-bench` (`LLAMA_BENCH`, else the binary `pnpm llama-bench:build`
+ * built; see llama-bench-locate.ts), and node-llama-cpp
  * (the prebuilt binary of the devDependency) whenever it loads. An engine that cannot run is
  * reported with its reason and skipped; the bench itself goes on.
  */
 import type { BenchPlan, ProgressFn } from './bench-runner.js';
 import { runBench } from './bench-runner.js';
 import type { LlamaCppEngine, LlamaCppRate } from './bench-result.js';
+import type { LlamaBenchLocation } from './llama-bench-locate.js';
 import { runLlamaBench } from './llama-bench-native.js';
 import { NodeLlamaCppBench } from './llama-cpp-bench.js';
 
@@ -21,8 +23,8 @@ export interface LlamaCompareOptions {
   readonly modelPath: string;
   readonly plan: BenchPlan;
   readonly threads: number;
-  /** Path of a native llama-bench binary (from `LLAMA_BENCH`), if any. */
-  readonly llamaBench?: string;
+  /** Where the native llama-bench binary is, or why there is none (see llama-bench-locate.ts). */
+  readonly llamaBench: LlamaBenchLocation;
   readonly progress: ProgressFn;
 }
 
@@ -31,11 +33,12 @@ export async function compareWithLlamaCpp(o: LlamaCompareOptions): Promise<Llama
   const rates = new Map<LlamaCppEngine, Map<string, LlamaCppRate>>();
   const notes: string[] = [];
 
-  if (o.llamaBench) {
-    o.progress(`llama-bench: ${o.llamaBench} -p ${o.plan.nPrompt} -n ${o.plan.nGen} -r ${o.plan.reps} -t ${o.threads}`);
+  const lb = o.llamaBench;
+  if (lb.path !== undefined) {
+    o.progress(`llama-bench (${lb.source}): ${lb.path} -p ${o.plan.nPrompt} -n ${o.plan.nGen} -r ${o.plan.reps} -t ${o.threads}`);
     try {
       const run = await runLlamaBench({
-        binary: o.llamaBench,
+        binary: lb.path,
         modelPath: o.modelPath,
         nPrompt: o.plan.nPrompt,
         nGen: o.plan.nGen,
@@ -44,12 +47,12 @@ export async function compareWithLlamaCpp(o: LlamaCompareOptions): Promise<Llama
         onLine: (l) => o.progress(`llama-bench: ${l}`),
       });
       rates.set('llama-bench', new Map(run.results.map((r) => [r.test, { engine: 'llama-bench', tokensPerSec: r.tokensPerSec, stddev: r.stddev }])));
-      notes.push(`llama-bench: ${run.description}`);
+      notes.push(`llama-bench: ${run.description} (${lb.source})`);
     } catch (e) {
       notes.push(`llama-bench: not run: ${(e as Error).message}`);
     }
   } else {
-    notes.push('llama-bench: not run (set LLAMA_BENCH=/path/to/llama-bench to compare with the native binary)');
+    notes.push(`llama-bench: not run (${lb.reason})`);
   }
 
   const lib = await NodeLlamaCppBench.load();

@@ -4,12 +4,15 @@
  *
  * `{"model", "threads", "backend", "results": [{"test", "tokensPerSec", "stddev", "llamaCpp":
  * {"engine", "tokensPerSec"}, "ratio"}], "roofline": {"bytesPerToken", "bandwidthGBs",
- * "ceilingTokensPerSec", "fractionOfCeiling"}}`; `llamaCpp` and `ratio` only with `--cmp llama`.
+ * "ceilingTokensPerSec", "fractionOfCeiling"}}`; `llamaCpp` and `ratio` only with `--cmp llama`;
+ * `memory: {"apr": {"loadMs", "peakRssMiB", …}, "llamaCpp": {…}, "rssRatio", "loadRatio"}` with
+ * `--mem` (default on with `--cmp llama`; see memory-load.ts).
  */
 import { type GGUFFile, dtypeInfo } from '@sovereign/realizar';
 import type { TestResult } from './bench-runner.js';
 import type { BrickResult } from './brick-report.js';
 import type { MachineInfo } from './cpu-info.js';
+import type { MemoryReport } from './memory-load.js';
 import type { Roofline } from './roofline.js';
 
 /** Engines llama.cpp is measured through. */
@@ -74,6 +77,8 @@ export interface BenchReport {
   readonly llamaCppNotes?: string[];
   /** Per-brick profile (`--brick`). */
   readonly brick?: BrickResult;
+  /** Peak RSS and load time of apr and llama.cpp, each in a child process (`--mem`). */
+  readonly memory?: MemoryReport;
 }
 
 /** Model facts from the GGUF header (no weights touched). */

@@ -6,6 +6,7 @@
 import type { BenchReport, ModelFacts } from './bench-result.js';
 import { brickText } from './brick-report.js';
 import { BUSY_CPUS } from './cpu-contention.js';
+import type { MemoryReport } from './memory-load.js';
 
 const MiB = 1024 * 1024;
 
@@ -61,6 +62,24 @@ export function rooflineText(r: BenchReport): string {
   return lines.join('\n');
 }
 
+/** The memory/load table (`--mem`): load ms and peak RSS per engine, then apr ÷ llama.cpp. */
+export function memoryText(m: MemoryReport): string {
+  const rows = [m.apr, ...(m.llamaCpp ? [m.llamaCpp] : [])].map((s) => [
+    s.engine,
+    s.loadMs.toFixed(1),
+    s.peakRssMiB.toFixed(1),
+    s.baseRssMiB.toFixed(1),
+    s.decodeMs.toFixed(1),
+  ]);
+  const table = markdownTable(['engine', 'load ms', 'peak RSS MiB', 'RSS before load MiB', 'first decode ms'], rows, [false, true, true, true, true]);
+  const head = `memory/load (child process per engine: load + context of ${m.contextLength}, batch ${m.batch}, one decode):`;
+  const tail =
+    m.llamaCpp && m.rssRatio !== undefined && m.loadRatio !== undefined
+      ? `apr / llama.cpp: load ${m.loadRatio.toFixed(3)}×, peak RSS ${m.rssRatio.toFixed(3)}× (< 1: apr is faster / smaller)`
+      : `llama.cpp: ${m.llamaCppReason ?? 'not measured'}`;
+  return `${head}\n${table}\n${tail}`;
+}
+
 /** Everything `apr bench` prints on stdout without --json. */
 export function humanReport(r: BenchReport): string {
   const notes = [`backend: ${r.backend} (${r.backendReason})`, ...(r.llamaCppNotes ?? [])];
@@ -68,5 +87,6 @@ export function humanReport(r: BenchReport): string {
     notes.push(`warning: other processes kept ${r.otherCpuLoad.toFixed(2)} CPUs busy during the run: the rates are skewed`);
   }
   const brick = r.brick ? `\n${brickText(r.brick)}\n` : '';
-  return `${resultsTable(r)}\n\n${rooflineText(r)}\n${brick}\n${notes.join('\n')}\n`;
+  const memory = r.memory ? `\n${memoryText(r.memory)}\n` : '';
+  return `${resultsTable(r)}\n\n${rooflineText(r)}\n${memory}${brick}\n${notes.join('\n')}\n`;
 }

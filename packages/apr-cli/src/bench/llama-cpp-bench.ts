@@ -21,6 +21,22 @@ type LlamaContext = import('node-llama-cpp').LlamaContext;
 type Token = import('node-llama-cpp').Token;
 type EvalItem = import('node-llama-cpp').ControlledEvaluateInputItem;
 
+/**
+ * `getLlama` options of every llama.cpp run through node-llama-cpp in `apr bench` (the timed engine
+ * here and the memory/load probe of memory-load.ts): the prebuilt CPU binary only, quiet (log
+ * level `error`, given as the enum's string value so the options serialize to a child process).
+ */
+export const NODE_LLAMA_CPP_OPTIONS = {
+  gpu: false,
+  build: 'never',
+  skipDownload: true,
+  usePrebuiltBinaries: true,
+  progressLogs: false,
+  logLevel: 'error',
+  // No cap: the context's `threads` is then exactly the number used (a hint otherwise).
+  maxThreads: 0,
+} as const;
+
 /** A {@link TimedEngine} that owns native resources. */
 export interface DisposableEngine extends TimedEngine {
   dispose(): Promise<void>;
@@ -47,16 +63,7 @@ export class NodeLlamaCppBench {
       return `node-llama-cpp is not installed (${(e as Error).message.split('\n')[0]})`;
     }
     try {
-      const llama = await lib.getLlama({
-        gpu: false,
-        build: 'never',
-        skipDownload: true,
-        usePrebuiltBinaries: true,
-        progressLogs: false,
-        logLevel: lib.LlamaLogLevel.error,
-        // No cap: the context's `threads` is then exactly the number used (a hint otherwise).
-        maxThreads: 0,
-      });
+      const llama = await lib.getLlama({ ...NODE_LLAMA_CPP_OPTIONS, logLevel: lib.LlamaLogLevel.error });
       return new NodeLlamaCppBench(llama, `llama.cpp ${llama.llamaCppRelease.release} via node-llama-cpp (CPU, ${llama.buildType})`);
     } catch (e) {
       return `node-llama-cpp has no usable prebuilt llama.cpp binary here: ${(e as Error).message.split('\n')[0]}`;

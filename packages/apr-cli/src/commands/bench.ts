@@ -1,8 +1,9 @@
 /**
- * `apr bench MODEL [-p 512] [-n 128] [-r 5] [--threads N] [--backend NAME] [--brick] [--cmp llama] [--json]`:
+ * `apr bench MODEL [-p 512] [-n 128] [-r 5] [--threads N] [--backend NAME] [--brick] [--cmp llama] [--mem] [--json]`:
  * llama-bench for apr. Measures prefill (pp<P>) and decode (tg<N>) tok/s on random token ids,
  * optionally llama.cpp side by side on the same file and threads (`--cmp llama`), and the
- * memory-bandwidth roofline of decoding. Progress goes to stderr (runs are long), the table or the
+ * memory-bandwidth roofline of decoding, and (`--mem`, default with `--cmp llama`) peak RSS and load
+ * time of both engines. Progress goes to stderr (runs are long), the table or the
  * JSON object (see bench/bench-result.ts) to stdout.
  */
 import type { Command } from 'commander';
@@ -16,8 +17,11 @@ import { measureBandwidth } from '../bench/bandwidth-probe.js';
 import { type BrickResult, profileBricks } from '../bench/brick-report.js';
 import { BUSY_CPUS, cpuSnapshot, otherCpuLoad } from '../bench/cpu-contention.js';
 import { machineInfo } from '../bench/cpu-info.js';
+import { locateLlamaBench } from '../bench/llama-bench-locate.js';
 import { compareWithLlamaCpp } from '../bench/llama-compare.js';
+import { type MemoryReport, measureMemoryAndLoad } from '../bench/memory-load.js';
 import { roofline, weightBytesPerToken } from '../bench/roofline.js';
+import { randomTokens } from '../bench/stats.js';
 import { CliError } from '../cli-error.js';
 import { assertModelFile } from '../model-loader.js';
 
@@ -30,6 +34,8 @@ interface BenchFlags {
   brick?: boolean;
   cmp?: string;
   json?: boolean;
+  /** Peak RSS / load time probe; undefined: on with --cmp llama. */
+  mem?: boolean;
   seed: number;
   probeMib: number;
 }
@@ -71,8 +77,17 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
   }
 
   const cmp = flags.cmp
-    ? await compareWithLlamaCpp({ modelPath, plan, threads, llamaBench: process.env.LLAMA_BENCH || undefined, progress })
+    ? await compareWithLlamaCpp({ modelPath, plan, threads, llamaBench: locateLlamaBench({ env: process.env.LLAMA_BENCH }), progress })
     : undefined;
+
+  let memory: MemoryReport | undefined;
+  if (flags.mem ?? flags.cmp === 'llama') {
+    // One context size for both engines (node-llama-cpp wants ≥ 16 and batch ≤ context).
+    const contextLength = Math.max(plan.nPrompt, plan.nGen, 16);
+    const batch = Math.max(plan.nPrompt, 1);
+    const token = randomTokens(1, plan.vocab, plan.seed)[0];
+    memory = await measureMemoryAndLoad({ model: modelPath, contextLength, batch, threads, backend: flags.backend, token }, progress);
+  }
 
   progress(`measuring memory bandwidth (${threads} thread(s)) ...`);
   const bw = await measureBandwidth({ threads, bytesPerBuffer: flags.probeMib * 2 ** 20 });
@@ -98,6 +113,7 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
     bandwidthMethod: bw.method,
     ...(cmp ? { llamaCppNotes: cmp.notes } : {}),
     ...(brick ? { brick } : {}),
+    ...(memory ? { memory } : {}),
   };
 }
 
@@ -113,7 +129,9 @@ export function registerBench(program: Command, io: Io): void {
     .option('-t, --threads <n>', 'threads, for our backend and for llama.cpp (default: physical cores)', count('--threads', 1))
     .option('--backend <name>', 'compute backend: auto | ref | native (falls back to ref with a reason)', 'auto')
     .option('--brick', 'add the per-brick profile (budgets, scores, grade, bottleneck)')
-    .option('--cmp <engine>', "compare with 'llama' (node-llama-cpp, and native llama-bench when LLAMA_BENCH=path is set)")
+    .option('--cmp <engine>', "compare with 'llama': node-llama-cpp, and native llama-bench (LLAMA_BENCH=path, else the one `pnpm llama-bench:build` built)")
+    .option('--mem', 'peak RSS and load time of apr and llama.cpp (node-llama-cpp), one child process each (default with --cmp llama)')
+    .option('--no-mem', 'skip the memory/load probe under --cmp llama')
     .option('--seed <n>', 'seed of the random token ids', count('--seed', 0), 1234)
     .option('--probe-mib <n>', 'MiB of each of the two buffers per thread of the bandwidth probe (≫ last-level cache)', count('--probe-mib', 1), 128)
     .option('--json', 'print one JSON object instead of the table')

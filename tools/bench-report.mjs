@@ -2,7 +2,8 @@
 // Writes BENCHMARKS.md from `apr bench --cmp llama --json` runs: for each model (generated with the
 // project's generator into models/ when missing) it runs the built `apr` (packages/apr-cli/dist/cli.js),
 // collects the JSON and renders machine, date, commit, Node version, the tok/s table with ratios to
-// llama.cpp, and the decode roofline. The file is output only: never edit it by hand, re-run this.
+// llama.cpp, the decode roofline, and peak RSS / load time of both engines (the `memory` field that
+// `--cmp llama` adds). The file is output only: never edit it by hand, re-run this.
 //
 //   pnpm bench:report                      # short default: 0.5B q8_0 and q4_0, -p 64 -n 16 -r 2
 //   pnpm bench:report -- --full            # the issue's targets: 0.5B and 1.5B, f16 q8_0 q4_0 q4_k_m, -p 512 -n 128 -r 5
@@ -10,7 +11,8 @@
 //
 // The default is sized to finish in about ten minutes on two cores even on the pure-TS ref backend.
 // Progress of every run goes to stderr. Requires `pnpm build` (apr and gen-model are run from dist/).
-// Set LLAMA_BENCH=/path/to/llama-bench to add native llama-bench to every comparison, and APR_BIN to
+// Native llama-bench joins every comparison when `pnpm llama-bench:build` has built it (or when
+// LLAMA_BENCH=/path/to/llama-bench is set); set APR_BIN to
 // run another apr executable (e.g. a wrapper that runs the sources) instead of the built one.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -100,6 +102,8 @@ function git(args) {
 
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const rate = (m, sd) => `${f2(m)} ± ${f2(sd)}`;
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const ratio = (x) => (Number.isFinite(x) ? `**${x.toFixed(3)}×**` : '–');
 const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
@@ -120,6 +124,8 @@ function render(reports, failures, o, argv) {
   const engineOf = (res, e) => res.llamaCppAll?.find((x) => x.engine === e);
   const results = [];
   const roof = [];
+  const mem = [];
+  const notes = [];
   for (const r of reports) {
     for (const res of r.results) {
       const lb = engineOf(res, 'llama-bench');
@@ -137,8 +143,18 @@ function render(reports, failures, o, argv) {
       tg ? `${f2(tg.tokensPerSec)} (${pct(r.roofline.fractionOfCeiling)})` : '–',
       tg?.llamaCpp ? `${f2(tg.llamaCpp.tokensPerSec)} (${pct(tg.llamaCpp.tokensPerSec / c)}, ${tg.llamaCpp.engine})` : '–',
     ]);
+    // `memory` is absent in reports from apr versions before it existed, or with --no-mem.
+    const mm = r.memory;
+    if (mm) {
+      const l = mm.llamaCpp;
+      mem.push([
+        modelName(r), f1(mm.apr.loadMs), l ? f1(l.loadMs) : '–', ratio(mm.loadRatio),
+        f1(mm.apr.peakRssMiB), l ? f1(l.peakRssMiB) : '–', ratio(mm.rssRatio),
+      ]);
+      if (!l && mm.llamaCppReason) notes.push(`memory/load of ${basename(r.model)}: ${mm.llamaCppReason}`);
+    }
   }
-  const notes = [...new Set(reports.flatMap((r) => [`apr backend: ${r.backend} — ${r.backendReason}`, ...(r.llamaCppNotes ?? [])]))];
+  notes.unshift(...new Set(reports.flatMap((r) => [`apr backend: ${r.backend} — ${r.backendReason}`, ...(r.llamaCppNotes ?? [])])));
   // apr bench measures other processes' CPU use during each run (otherCpuLoad, in CPUs).
   const busy = reports.filter((r) => r.otherCpuLoad > 0.2).map((r) => `${basename(r.model)} (${r.otherCpuLoad.toFixed(2)} CPUs busy elsewhere)`);
   if (busy.length) notes.push(`**warning**: other processes used the CPUs during these runs, so their rates are skewed: ${busy.join(', ')}`);
@@ -169,6 +185,16 @@ Ceiling = measured memory read bandwidth / bytes of weights read per decoded tok
 weights, output norm and head, one embedding row). Bandwidth: ${[...new Set(reports.map((r) => r.bandwidthMethod))].join('; ') || '–'}.
 
 ${roof.length ? table(['model', 'weights / token', 'bandwidth', 'ceiling tok/s', 'apr tg (of ceiling)', 'llama.cpp tg (of ceiling)'], roof) : '_no successful runs_'}
+
+## Memory and load time
+
+Each engine in a fresh child process: load the model, create a context of the bench's size, decode
+one token. Load = wall time of model load + context creation; peak RSS = the process's resident
+high-water mark (\`maxRSS\`; Node itself and mmap'd weight pages included). llama.cpp here is
+node-llama-cpp (its JS-side GGUF read included). Ratios are apr ÷ llama.cpp: < 1 means apr loads
+faster / peaks lower.
+
+${mem.length ? table(['model', 'apr load ms', 'llama.cpp load ms', 'apr / llama.cpp load', 'apr peak RSS MiB', 'llama.cpp peak RSS MiB', 'apr / llama.cpp RSS'], mem) : '_not measured (apr bench without a memory field)_'}
 
 ## Engines
 

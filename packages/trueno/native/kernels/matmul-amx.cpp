@@ -138,9 +138,21 @@ inline void transpose16(__m512 (&r)[TILE]) {
   }
 }
 
+// Software prefetch of the next weight panel's raw rows into L2, a few lines per block step of
+// the current panel's tiles: the unpack then reads L2 instead of waiting on memory, and the
+// memory traffic overlaps the tile work.
+struct Prefetch {
+  const char* p = nullptr;
+  const char* end = nullptr;
+  int perStep = 0;  // 64-byte lines per block step
+  void step() {
+    for (int i = 0; i < perStep && p < end; ++i, p += 64) _mm_prefetch(p, _MM_HINT_T1);
+  }
+};
+
 // One 16-row x 16-token output tile over all nb blocks: `wp` is a weight panel and `ap` a token
 // tile, both nb tile blocks; writes the first nToks tokens x nRows rows at out (ldo floats apart).
-void tile_kernel(const uint8_t* wp, const uint8_t* ap, int nb, float* out, size_t ldo, int nRows, int nToks) {
+void tile_kernel(const uint8_t* wp, const uint8_t* ap, int nb, float* out, size_t ldo, int nRows, int nToks, Prefetch& pf) {
   __m512 acc[TILE];
   for (int n = 0; n < TILE; ++n) acc[n] = _mm512_setzero_ps();
   alignas(64) int32_t c[2][TILE * TILE];
@@ -149,6 +161,7 @@ void tile_kernel(const uint8_t* wp, const uint8_t* ap, int nb, float* out, size_
     const uint8_t* w0 = wp + ib * TILE_BLOCK;
     const uint8_t* a0 = ap + ib * TILE_BLOCK;
     dot_tiles2(w0, a0, w0 + TILE_BLOCK, a0 + TILE_BLOCK, c[0], c[1]);
+    pf.step();
     accumulate(acc, c[0], (const float*)(w0 + TILE_QS), _mm512_load_ps((const float*)(a0 + TILE_QS)));
     accumulate(acc, c[1], (const float*)(w0 + TILE_BLOCK + TILE_QS), _mm512_load_ps((const float*)(a0 + TILE_BLOCK + TILE_QS)));
   }
@@ -222,7 +235,8 @@ void quantize_row_to_tile(const float* x, int nb, int t, uint8_t* act) {
       q[h] = _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(r));
     }
     _mm256_i32scatter_epi32(dst + 4 * col, rowOffsets, _mm256_set_m128i(q[1], q[0]), 1);
-    ((float*)(dst + TILE_QS))[col] = fp16_to_fp32(fp32_to_fp16(d));
+    // F16C rounds to nearest even like ggml's fp32_to_fp16 (d is never NaN here).
+    ((float*)(dst + TILE_QS))[col] = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
   }
 }
 
@@ -250,20 +264,28 @@ struct AmxJob {
 void run_chunk(const AmxJob& j, uint8_t* panels, int r0, int r1) {
   const int nPanels = (r1 - r0 + TILE - 1) / TILE;
   const size_t panelBytes = (size_t)j.nb * TILE_BLOCK;
-  for (int p = 0; p < nPanels; ++p) {
-    const int r = r0 + p * TILE;
-    j.unpack(j.w + (size_t)r * j.wRowBytes, j.wRowBytes, r1 - r < TILE ? r1 - r : TILE, j.nb, panels + p * panelBytes);
-  }
+  // The first token group unpacks panel p + 1 after computing panel p, which prefetched it.
+  j.unpack(j.w + (size_t)r0 * j.wRowBytes, j.wRowBytes, r1 - r0 < TILE ? r1 - r0 : TILE, j.nb, panels);
   for (int tg = 0; tg < j.nTiles; tg += TOKEN_GROUP) {
     const int te = tg + TOKEN_GROUP < j.nTiles ? tg + TOKEN_GROUP : j.nTiles;
     for (int p = 0; p < nPanels; ++p) {
       const int r = r0 + p * TILE;
       const int nRows = r1 - r < TILE ? r1 - r : TILE;
+      const int rNext = r + TILE;
+      const int nNext = r1 - rNext < TILE ? r1 - rNext : TILE;
+      Prefetch pf;
+      if (tg == 0 && nNext > 0) {
+        pf.p = (const char*)(j.w + (size_t)rNext * j.wRowBytes);
+        pf.end = pf.p + (size_t)nNext * j.wRowBytes;
+        const int steps = (te - tg) * (j.nb / 2) > 0 ? (te - tg) * (j.nb / 2) : 1;
+        pf.perStep = (int)((pf.end - pf.p + 64 * (size_t)steps - 1) / (64 * (size_t)steps));
+      }
       for (int tt = tg; tt < te; ++tt) {
         const int nToks = j.nTok - tt * TILE < TILE ? j.nTok - tt * TILE : TILE;
         tile_kernel(panels + p * panelBytes, j.act + (size_t)tt * panelBytes, j.nb, j.out + (size_t)tt * TILE * j.nOut + r,
-                    (size_t)j.nOut, nRows, nToks);
+                    (size_t)j.nOut, nRows, nToks, pf);
       }
+      if (tg == 0 && nNext > 0) j.unpack(j.w + (size_t)rNext * j.wRowBytes, j.wRowBytes, nNext, j.nb, panels + (p + 1) * panelBytes);
     }
   }
 }

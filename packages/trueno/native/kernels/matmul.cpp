@@ -24,7 +24,7 @@ constexpr int kRowAlign = 16;
 constexpr int kCallerQuantRows = 4;
 // From this many tokens on, Q8_0-family calls take the AMX kernels when the CPU has them:
 // measured with native/bench/matmul-bench.ts --amx (see the commit that set it).
-constexpr int kAmxMinTokens = 16;
+constexpr int kAmxMinTokens = 8;
 
 // Work items, claimed in order from one counter: first the activation rows to quantize (when
 // the caller did not already), then the output-row chunks. A chunk waits only until every

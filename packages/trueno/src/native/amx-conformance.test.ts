@@ -95,7 +95,7 @@ function oneHotQ8_0(nIn: number): Tensor {
 /**
  * Activation rows whose blocks stress the quantizer: random, zero, exact rounding ties
  * (amax 127 gives d = 1, so x * id is x), denormal, huge (fp16 scale overflows to inf),
- * a NaN (the scalar path), +-0 and an inf.
+ * a NaN (the scalar path), +-0, an inf, and small (the fp16 scale is subnormal).
  */
 function nastyActivations(nTok: number, nIn: number, seed: number): Float32Array {
   const x = randomF32(seed, nTok * nIn, 3);
@@ -112,6 +112,7 @@ function nastyActivations(nTok: number, nIn: number, seed: number): Float32Array
         else if (kind === 5 && j === 17) x[o + j] = NaN;
         else if (kind === 6) x[o + j] = j % 2 ? -0 : 0;
         else if (kind === 7 && j === 3) x[o + j] = -Infinity;
+        else if (kind === 8) x[o + j] = v * 3e-4;
       }
     }
   }

@@ -26,19 +26,35 @@
 
 namespace trueno {
 
-uint8_t* AlignedBuffer::get(size_t bytes) {
-  if (bytes > cap_) {
-    size_t cap = cap_ + cap_ / 2;
-    if (cap < bytes) cap = bytes;
-    mem_.reset(new uint8_t[cap + 64]);
-    const uintptr_t base = reinterpret_cast<uintptr_t>(mem_.get());
-    p_ = mem_.get() + ((64 - (base & 63)) & 63);
-    cap_ = cap;
-  }
-  return p_;
-}
-
 namespace {
+
+// A grow-only, 64-byte aligned byte buffer (raw new[]: no std template shared with other TUs).
+struct AlignedBuffer {
+  uint8_t* mem = nullptr;
+  uint8_t* p = nullptr;
+  size_t cap = 0;
+  AlignedBuffer() = default;
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer() { delete[] mem; }
+  /** Takes o's memory, leaving o empty. */
+  void take(AlignedBuffer& o) {
+    delete[] mem;
+    mem = o.mem, p = o.p, cap = o.cap;
+    o.mem = o.p = nullptr, o.cap = 0;
+  }
+  uint8_t* get(size_t bytes) {
+    if (bytes > cap) {
+      size_t c = cap + cap / 2;
+      if (c < bytes) c = bytes;
+      delete[] mem;
+      mem = new uint8_t[c + 64];
+      p = mem + ((64 - (reinterpret_cast<uintptr_t>(mem) & 63)) & 63);
+      cap = c;
+    }
+    return p;
+  }
+};
 
 constexpr int TILE = 16;            // weight rows per A tile, tokens per B tile
 constexpr size_t TILE_QS = 512;     // int8 bytes of one 16 x 32 tile
@@ -325,9 +341,30 @@ UnpackFn unpacker(int kind) {
 
 }  // namespace
 
+struct AmxMatmul::Scratch {
+  AlignedBuffer act;                // (nTiles, nb) tile blocks of the current call
+  AlignedBuffer* panels = nullptr;  // by pool thread id
+  int nPanels = 0;
+  ~Scratch() { delete[] panels; }
+  AlignedBuffer* per_thread(int n) {
+    if (n > nPanels) {
+      AlignedBuffer* grown = new AlignedBuffer[n];
+      for (int i = 0; i < nPanels; ++i) grown[i].take(panels[i]);
+      delete[] panels;
+      panels = grown;
+      nPanels = n;
+    }
+    return panels;
+  }
+};
+
+AmxMatmul::AmxMatmul() : scratch_(new Scratch) {}
+
+AmxMatmul::~AmxMatmul() { delete scratch_; }
+
 size_t AmxMatmul::scratch_bytes() const {
-  size_t n = act_.capacity();
-  for (const auto& b : panels_) n += b.capacity();
+  size_t n = scratch_->act.cap;
+  for (int i = 0; i < scratch_->nPanels; ++i) n += scratch_->panels[i].cap;
   return n;
 }
 
@@ -343,7 +380,7 @@ void AmxMatmul::matmul(ThreadPool& pool, int kind, const uint8_t* w, int nIn, in
   job.x = x;
   job.out = out;
   const size_t tileBytes = (size_t)job.nb * TILE_BLOCK;
-  job.act = act_.get(tileBytes * job.nTiles);
+  job.act = scratch_->act.get(tileBytes * job.nTiles);
   // Tokens past nTok in the last tile contribute zero quants and scales (their outputs are not
   // stored, but they must not be NaN garbage either).
   if (nTok % TILE != 0) std::memset(job.act + tileBytes * (job.nTiles - 1), 0, tileBytes);
@@ -357,8 +394,7 @@ void AmxMatmul::matmul(ThreadPool& pool, int kind, const uint8_t* w, int nIn, in
   chunk = (chunk + TILE - 1) / TILE * TILE;
   job.chunk = chunk;
   job.nChunks = (nOut + chunk - 1) / chunk;
-  if ((int)panels_.size() < nth) panels_.resize(nth);
-  job.panels = panels_.data();
+  job.panels = scratch_->per_thread(nth);
   if (serial) amx_job(&job, 0, 1);
   else pool.run(amx_job, &job);
 }

@@ -5,8 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 #include "kernel-set.h"
 #include "thread-pool.h"
@@ -16,33 +14,30 @@ namespace trueno {
 /** Weight kinds the AMX path handles: 32-value blocks with one fp16 scale and int8-sized values. */
 inline bool amx_kind(int kind) { return kind == K_Q8_0 || kind == K_Q4_0 || kind == K_Q5_0; }
 
-/** A grow-only, 64-byte aligned byte buffer. */
-class AlignedBuffer {
- public:
-  uint8_t* get(size_t bytes);
-  size_t capacity() const { return cap_; }
-
- private:
-  std::unique_ptr<uint8_t[]> mem_;
-  uint8_t* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
 /**
  * out (nTok, nOut) = x (nTok, nIn) . W^T with AMX tiles. Owns its scratch: the activations in
  * tile layout (shared by the threads of one call) and, per pool thread, the unpacked weight rows
- * of the chunk it works on. Call only when amx_support().ok.
+ * of the chunk it works on. Construct and call only when amx_support().ok.
+ *
+ * Everything it does is compiled in matmul-amx.cpp with AVX-512 flags, behind this opaque
+ * interface: no template instantiation (std::vector of a shared type, say) is shared with the
+ * generic translation units, where the linker could pick the AVX-512 copy for a CPU without it.
  */
 class AmxMatmul {
  public:
+  AmxMatmul();
+  ~AmxMatmul();
+  AmxMatmul(const AmxMatmul&) = delete;
+  AmxMatmul& operator=(const AmxMatmul&) = delete;
+
   /** Arguments as for Engine::matmul, with `kind` an amx_kind(). */
   void matmul(ThreadPool& pool, int kind, const uint8_t* w, int nIn, int nOut, const float* x, int nTok, float* out);
   /** Bytes of scratch held (grow-only). */
   size_t scratch_bytes() const;
 
  private:
-  AlignedBuffer act_;
-  std::vector<AlignedBuffer> panels_;  // by pool thread id
+  struct Scratch;  // matmul-amx.cpp
+  Scratch* scratch_;
 };
 
 }  // namespace trueno

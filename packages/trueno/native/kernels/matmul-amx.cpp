@@ -196,19 +196,19 @@ void tile_kernel(const uint8_t* wp, const uint8_t* ap, int nb, float* out, size_
 // int8 (rows past nRows zero) and the 16 row scales as floats.
 template <typename U>
 void unpack_panel(const uint8_t* w, size_t rowBytes, int nRows, int nb, uint8_t* panel) {
-  for (int n = 0; n < TILE; ++n) {
-    const uint8_t* row = w + (size_t)n * rowBytes;
-    for (int ib = 0; ib < nb; ++ib) {
-      uint8_t* blk = panel + (size_t)ib * TILE_BLOCK;
-      float* dw = (float*)(blk + TILE_QS);
-      if (n < nRows) {
-        const uint8_t* b = row + (size_t)ib * U::BYTES;
-        _mm256_store_si256((__m256i*)(blk + QK8_0 * n), U::load(b));
-        dw[n] = f16s(b);
-      } else {
-        _mm256_store_si256((__m256i*)(blk + QK8_0 * n), _mm256_setzero_si256());
-        dw[n] = 0.0f;
-      }
+  // Block-major: each tile block is written in one sequential 576-byte run.
+  for (int ib = 0; ib < nb; ++ib) {
+    uint8_t* blk = panel + (size_t)ib * TILE_BLOCK;
+    float* dw = (float*)(blk + TILE_QS);
+    const uint8_t* b = w + (size_t)ib * U::BYTES;
+    int n = 0;
+    for (; n < nRows; ++n, b += rowBytes) {
+      _mm256_store_si256((__m256i*)(blk + QK8_0 * n), U::load(b));
+      dw[n] = f16s(b);
+    }
+    for (; n < TILE; ++n) {
+      _mm256_store_si256((__m256i*)(blk + QK8_0 * n), _mm256_setzero_si256());
+      dw[n] = 0.0f;
     }
   }
 }

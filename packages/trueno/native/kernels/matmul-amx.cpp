@@ -25,6 +25,8 @@
 // switches between calls.
 #include "matmul-amx.h"
 
+#if defined(__x86_64__) || defined(_M_X64)
+
 #include <atomic>
 
 #include "quantize-impl.h"
@@ -406,3 +408,17 @@ void AmxMatmul::matmul(ThreadPool& pool, int kind, const uint8_t* w, int nIn, in
 }
 
 }  // namespace trueno
+
+#else  // not x86-64: amx_support() is never ok, so Engine never creates an AmxMatmul.
+
+namespace trueno {
+
+struct AmxMatmul::Scratch {};
+AmxMatmul::AmxMatmul() : scratch_(nullptr) {}
+AmxMatmul::~AmxMatmul() = default;
+void AmxMatmul::matmul(ThreadPool&, int, const uint8_t*, int, int, const float*, int, float*) {}
+size_t AmxMatmul::scratch_bytes() const { return 0; }
+
+}  // namespace trueno
+
+#endif

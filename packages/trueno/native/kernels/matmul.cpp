@@ -1,6 +1,15 @@
 #include "matmul.h"
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "amx-detect.h"
+#include "matmul-amx.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define TRUENO_X86 1
+#endif
 
 namespace trueno {
 namespace {
@@ -13,6 +22,10 @@ constexpr double kMinParallelWork = 65536;
 constexpr int kRowAlign = 16;
 // Batches up to this many rows are quantized by the caller before the job starts.
 constexpr int kCallerQuantRows = 4;
+// From this many tokens on, Q8_0-family calls take the AMX kernels when the CPU has them. AMX pads
+// tokens to tiles of 16, yet it already beats the VNNI kernels from about 5 tokens (1.5-2x at 8,
+// 3x at 16, single-thread CPU time, qwen2.5-0.5b FFN shapes; native/bench/matmul-bench.ts --amx).
+constexpr int kAmxMinTokens = 8;
 
 // Work items, claimed in order from one counter: first the activation rows to quantize (when
 // the caller did not already), then the output-row chunks. A chunk waits only until every
@@ -55,6 +68,40 @@ void matmul_job(void* p, int tid, int) {
 
 }  // namespace
 
+Engine::Engine(const KernelSet* ks, int threads) : ks_(ks), pool_(threads) { set_kernels(ks); }
+
+Engine::~Engine() = default;
+
+void Engine::set_kernels(const KernelSet* ks) {
+  ks_ = ks;
+  amx_ = AmxState{};
+  const char* minEnv = std::getenv("TRUENO_AMX_MIN_TOKENS");
+  const int minTok = minEnv && *minEnv ? std::atoi(minEnv) : 0;
+  amx_.minTokens = minTok > 0 ? minTok : kAmxMinTokens;
+  const char* flag = std::getenv("TRUENO_AMX");
+#if defined(TRUENO_X86)
+  const bool isAvx512 = ks == kernels_avx512();
+#else
+  const bool isAvx512 = false;
+#endif
+  if (flag && (!std::strcmp(flag, "0") || !std::strcmp(flag, "off") || !std::strcmp(flag, "false"))) {
+    amx_.reason = std::string("disabled by TRUENO_AMX=") + flag;
+  } else if (!isAvx512) {
+    amx_.reason = std::string("kernel set ") + ks->name + " does not use AMX (avx512 only)";
+  } else if (!amx_support().ok) {
+    amx_.reason = amx_support().reason;
+  } else {
+    amx_.on = true;
+  }
+}
+
+size_t Engine::scratch_bytes() const {
+#if defined(TRUENO_X86)
+  if (amxMatmul_) return scratchCap_ + amxMatmul_->scratch_bytes();
+#endif
+  return scratchCap_;
+}
+
 uint8_t* Engine::scratch(size_t bytes) {
   if (bytes > scratchCap_) {
     size_t cap = scratchCap_ + scratchCap_ / 2;
@@ -73,6 +120,13 @@ void Engine::quantize(ActFormat f, const float* x, uint8_t* y, int n) const {
 }
 
 void Engine::matmul(int kind, const uint8_t* w, int nIn, int nOut, const float* x, int nTok, float* out) {
+#if defined(TRUENO_X86)
+  if (amx_.on && nTok >= amx_.minTokens && amx_kind(kind)) {
+    if (!amxMatmul_) amxMatmul_ = std::make_unique<AmxMatmul>();
+    amxMatmul_->matmul(pool_, kind, w, nIn, nOut, x, nTok, out);
+    return;
+  }
+#endif
   const ActFormat fmt = ks_->act[kind];
   MatmulJob job;
   job.rows = ks_->rows[kind];

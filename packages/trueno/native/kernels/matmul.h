@@ -6,21 +6,37 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "kernel-set.h"
 #include "thread-pool.h"
 
 namespace trueno {
 
+class AmxMatmul;
+
+/** Whether matmul routes prefill-sized Q8_0-family calls to the AMX kernels (matmul-amx.h). */
+struct AmxState {
+  bool on = false;
+  std::string reason;  // why not, when !on
+  int minTokens = 0;   // calls with at least this many tokens use AMX
+};
+
 class Engine {
  public:
-  Engine(const KernelSet* ks, int threads) : ks_(ks), pool_(threads) {}
+  Engine(const KernelSet* ks, int threads);
+  ~Engine();
 
   const KernelSet* kernels() const { return ks_; }
-  void set_kernels(const KernelSet* ks) { ks_ = ks; }
+  /**
+   * Switches kernel set. This (and the constructor) also reads the AMX settings from the
+   * environment: TRUENO_AMX=0 disables AMX, TRUENO_AMX_MIN_TOKENS=n moves its threshold.
+   */
+  void set_kernels(const KernelSet* ks);
   ThreadPool& pool() { return pool_; }
-  /** Bytes of activation scratch currently held (grow-only). */
-  size_t scratch_bytes() const { return scratchCap_; }
+  /** Bytes of activation scratch currently held (grow-only), the AMX path's included. */
+  size_t scratch_bytes() const;
+  const AmxState& amx() const { return amx_; }
 
   /**
    * out (nTok, nOut) = x (nTok, nIn) . W^T for a weight of kind `kind` (rows of nIn values,
@@ -39,6 +55,8 @@ class Engine {
   std::unique_ptr<uint8_t[]> scratchMem_;
   uint8_t* scratch_ = nullptr;  // 64-byte aligned into scratchMem_
   size_t scratchCap_ = 0;
+  AmxState amx_;
+  std::unique_ptr<AmxMatmul> amxMatmul_;  // created on the first AMX call
 };
 
 }  // namespace trueno

@@ -60,6 +60,10 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
     for (size_t i = 0; i < std::size(kTypes); ++i) types.Set(i, kTypes[i]);
     o.Set("types", types);
     o.Set("scratchBytes", (double)engine_->scratch_bytes());
+    const trueno::AmxState& amx = engine_->amx();
+    o.Set("amx", amx.on);
+    if (!amx.on) o.Set("amxReason", amx.reason);
+    o.Set("amxMinTokens", amx.minTokens);
 #if defined(__clang__)
     o.Set("compiler", std::string("clang ") + __clang_version__);
 #elif defined(__GNUC__)

@@ -17,6 +17,16 @@ export interface NativeAddonInfo {
   readonly types: readonly number[];
   /** Bytes of activation scratch the addon holds (grow-only). */
   readonly scratchBytes: number;
+  /**
+   * Whether Q8_0/Q4_0/Q5_0 matmuls of at least {@link amxMinTokens} tokens (prefill) run on AMX
+   * int8 tiles: needs the avx512 kernel set, a CPU with AMX-INT8, the OS's permission, and no
+   * `TRUENO_AMX=0`.
+   */
+  readonly amx: boolean;
+  /** Why AMX is not used; absent when {@link amx} is true. */
+  readonly amxReason?: string;
+  /** Token count from which AMX is used (`TRUENO_AMX_MIN_TOKENS` overrides; re-read on setIsa). */
+  readonly amxMinTokens: number;
   /** Compiler that built the addon. */
   readonly compiler: string;
 }

@@ -38,7 +38,7 @@ async function drain(gen: AsyncGenerator<GenerateChunk, unknown, void>): Promise
 }
 
 describe.skipIf(!existsSync(QWEN))('ModelWorker responsiveness (models/qwen2.5-0.5b-q8_0.gguf)', () => {
-  it('the calling thread keeps ticking every 5 ms (max gap < 50 ms) while the worker decodes for > 1 s', async () => {
+  it('worker: the calling thread keeps ticking every 5 ms (max gap < 50 ms) while the worker decodes for > 1 s [F-WORKER-9]', async () => {
     // One native thread, so that on a 2-core machine the decode leaves a core to this thread.
     const w = await openModelWorker(QWEN, { backend: 'auto', threads: 1, contextLength: 256 });
     try {
@@ -53,7 +53,7 @@ describe.skipIf(!existsSync(QWEN))('ModelWorker responsiveness (models/qwen2.5-0
     }
   });
 
-  it('control: the in-thread engine blocks the same ticks for a whole forward pass (the measurement can fail)', async () => {
+  it('worker: control — the in-thread engine blocks the same ticks for a whole forward pass (the measurement can fail) [F-WORKER-9]', async () => {
     const file = openGGUF(QWEN);
     const model = loadModel(file, { backend: selectBackend('auto').backend });
     const session = model.createSession({ contextLength: 256 });

@@ -63,7 +63,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
   });
   afterAll(() => w.close());
 
-  it('reports the model and the backend it runs', () => {
+  it('worker: info reports the model config, backend, context length and vocabulary [F-WORKER-1]', () => {
     const local = inThread(small.bytes, backend);
     expect(w.info.config).toEqual(local.model.config);
     expect(w.info.backend.name).toBe(local.model.backend.name);
@@ -71,7 +71,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
     expect(w.info.tokenizer.vocabSize).toBe(local.tokenizer.vocabSize);
   });
 
-  it('worker: greedy and seeded sampled generations equal the in-thread engine, token for token', async () => {
+  it('worker: greedy and seeded sampled generations equal the in-thread engine, token for token [F-WORKER-2]', async () => {
     const local = inThread(small.bytes, w.info.backend.name);
     const prompt = [1, 300, 301, 302, 7];
     for (const opts of [
@@ -87,7 +87,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
     }
   });
 
-  it('tokenizes text prompts in the worker as the in-thread tokenizer does', async () => {
+  it('worker: text prompts are tokenized as the in-thread tokenizer does [F-WORKER-3]', async () => {
     const local = inThread(small.bytes, 'ref');
     const text = 't300 t301 hello';
     const ids = local.tokenizer.encode(text, { addSpecial: false, parseSpecial: true });
@@ -98,7 +98,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
     expect(r.result.promptTokens).toEqual([bos, ...ids]);
   });
 
-  it('chat turns equal ChatSession turns, reusing the KV cache of the previous turn', async () => {
+  it('worker: chat turns equal ChatSession turns, reusing the KV cache of the previous turn [F-WORKER-4]', async () => {
     const local = inThread(small.bytes, w.info.backend.name);
     const chat = new ChatSession({ session: local.session, tokenizer: local.tokenizer, template: resolveChatTemplate(local.file, { tokenizer: local.tokenizer }).template });
     const opts = { maxTokens: 12, sampling: { temperature: 0, seed: 1 } };
@@ -116,7 +116,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
     expect(theirs2.result.reusedTokens).toBeGreaterThan(0);
   });
 
-  it('worker errors keep their class, name and message', async () => {
+  it('worker: errors in the worker keep their class, name, message and fields [F-WORKER-5]', async () => {
     // Invalid token: thrown by Session.forward in the worker.
     const local = inThread(small.bytes, 'ref');
     const bad = [1, 5000];
@@ -143,7 +143,7 @@ describe.each(['ref', 'auto'])('ModelWorker on the %s backend', (backend) => {
 });
 
 describe('ModelWorker loading, aborting and closing', () => {
-  it('load errors reach the caller as the in-thread loader throws them', async () => {
+  it('worker: load errors reach the caller as the in-thread loader throws them [F-WORKER-6]', async () => {
     const missing = join(dir, 'missing.gguf');
     const junk = join(dir, 'junk.gguf');
     writeFileSync(junk, Buffer.from('this is not a gguf file at all, just text'));
@@ -163,7 +163,7 @@ describe('ModelWorker loading, aborting and closing', () => {
     await expect(openModelWorker(small.path, { backend: 'tpu' })).rejects.toMatchObject({ name: 'UnknownBackendError' });
   });
 
-  it('an AbortSignal stops the worker within one token', async () => {
+  it('worker: an AbortSignal stops generation within one token [F-WORKER-7]', async () => {
     const path = join(dir, 'slow.gguf');
     writeFileSync(path, testModel(SLOW).bytes);
     const w = await openModelWorker(path, { backend: 'ref', contextLength: 512 });
@@ -203,7 +203,7 @@ describe('ModelWorker loading, aborting and closing', () => {
     }
   });
 
-  it('close() ends the worker: a running generation and later calls fail with ModelWorkerClosedError', async () => {
+  it('worker: close() ends the thread; a running generation and later calls fail with ModelWorkerClosedError [F-WORKER-8]', async () => {
     const w = await openModelWorker(small.path, { backend: 'ref', contextLength: CTX });
     const gen = w.generate([1, 2, 3], { maxTokens: CTX - 3, sampling: { temperature: 0 } });
     await gen.next();

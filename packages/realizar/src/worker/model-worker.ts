@@ -206,8 +206,8 @@ export class ModelWorker {
     try {
       this.post(make(id));
       while (p.result === undefined && p.error === undefined) await new Promise<void>((r) => (p.wake = r));
-      if (p.error) throw p.error;
-      return p.result as T;
+      if (p.result !== undefined) return p.result as T;
+      throw p.error;
     } finally {
       this.pending.delete(id);
     }
@@ -242,11 +242,11 @@ export class ModelWorker {
           yield chunk;
           continue;
         }
-        if (p.error) throw p.error;
         if (p.result !== undefined) {
           ended = true;
-          return p.result as R;
+          return p.result as R; // also when the worker was closed after it finished
         }
+        if (p.error) throw p.error;
         await new Promise<void>((r) => (p.wake = r));
         p.wake = undefined;
       }

@@ -1,3 +1,5 @@
 import { tsupPreset } from '../../tools/tsup.preset.js';
 
-export default tsupPreset({ index: 'src/index.ts', gguf: 'src/gguf/index.ts' });
+// `worker-entry` is the script of the model worker thread (src/worker): a separate entry so that
+// `new URL('./worker-entry.js', import.meta.url)` finds it beside the bundle in dist/.
+export default tsupPreset({ index: 'src/index.ts', gguf: 'src/gguf/index.ts', 'worker-entry': 'src/worker/worker-entry.ts' });

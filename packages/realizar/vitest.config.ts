@@ -1,3 +1,4 @@
 import { vitestPreset } from '../../tools/vitest.preset.js';
 
-export default vitestPreset();
+// --expose-gc: the zero-allocation test (src/model/zero-alloc.test.ts) collects garbage before measuring.
+export default vitestPreset({ execArgv: ['--expose-gc'] });

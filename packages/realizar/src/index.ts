@@ -13,3 +13,4 @@ export * from './model/index.js';
 export * from './sampler/index.js';
 export * from './chat/index.js';
 export * from './engine/index.js';
+export * from './worker/index.js';

@@ -33,6 +33,8 @@ export class Activations {
   ids = new Int32Array(0);
   /** Positions of the batch, (nTok). */
   positions = new Int32Array(0);
+  /** Last view handed out by {@link idsOf}: ids[0..length). */
+  private idsView = new Int32Array(0);
   /** Logits of the last token, (vocab); reused by every forward call. */
   readonly logits: Float32Array;
   /** Attention shapes, filled in per batch. */
@@ -68,6 +70,17 @@ export class Activations {
     this.hb2 = new Float32Array(nTok * ffnDim);
     this.ids = new Int32Array(nTok);
     this.positions = new Int32Array(nTok);
+    this.idsView = this.ids.subarray(0, 0);
     this.capacity = nTok;
+  }
+
+  /**
+   * `ids[0..nTok)` as a view (getRows takes its row count from the length). The view is kept
+   * and reused while nTok stays the same, so decode steps, always nTok = 1, create no view object:
+   * a `subarray` is a ~100-byte heap object.
+   */
+  idsOf(nTok: number): Int32Array {
+    if (this.idsView.length !== nTok) this.idsView = this.ids.subarray(0, nTok);
+    return this.idsView;
   }
 }

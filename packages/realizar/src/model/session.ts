@@ -48,6 +48,9 @@ export const DEFAULT_MAX_BATCH = 512;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Shared default of `forward`'s options: a `= {}` default would allocate an object per decode step. */
+const NO_FORWARD_OPTIONS: ForwardOptions = Object.freeze({});
+
 /** One sequence: KV cache, activations and position. Create with `Model.createSession`. */
 export class Session {
   /** Positions the KV cache holds. */
@@ -101,7 +104,7 @@ export class Session {
    * Throws {@link ContextOverflowError} when the tokens do not fit (nothing is computed then),
    * and {@link InvalidTokenError} for an id outside the vocabulary.
    */
-  forward(tokens: ArrayLike<number>, opts: ForwardOptions = {}): Float32Array {
+  forward(tokens: ArrayLike<number>, opts: ForwardOptions = NO_FORWARD_OPTIONS): Float32Array {
     const n = tokens.length;
     const { vocabSize } = this.model.config;
     if (n === 0) throw new ModelError('forward needs at least one token');

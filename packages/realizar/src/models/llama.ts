@@ -61,7 +61,7 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
   attn.nTok = nTok;
   attn.pos0 = pos0;
 
-  be.getRows(w.tokenEmbd, act.ids.subarray(0, nTok), act.x); // x (nTok, dim)
+  be.getRows(w.tokenEmbd, act.idsOf(nTok), act.x); // x (nTok, dim)
   if (p) t = p.lap(mid[TOKEN_EMBD], t, nTok);
 
   for (let l = 0; l < c.nLayers; l++) {
@@ -115,7 +115,8 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
     be.matmul(w.output, act.xb, nTok, b.logits); // logits (nTok, vocab)
     if (p) p.lap(mid[LM_HEAD], t, nTok);
   } else if (b.outputs === 'last') {
-    be.rmsNorm(act.x.subarray((nTok - 1) * dim), w.outputNorm, rmsEps, 1, dim, act.xb);
+    // nTok = 1 (every decode step) needs no view of the last row, so no allocation.
+    be.rmsNorm(nTok === 1 ? act.x : act.x.subarray((nTok - 1) * dim), w.outputNorm, rmsEps, 1, dim, act.xb);
     if (p) t = p.lap(mid[OUTPUT_NORM], t, 1);
     be.matmul(w.output, act.xb, 1, b.logits); // logits (vocab)
     if (p) p.lap(mid[LM_HEAD], t, 1);

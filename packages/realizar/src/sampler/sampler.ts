@@ -43,6 +43,10 @@ export class Sampler {
   private spare: Int32Array = new Int32Array(0); // output buffer of selections, swapped with ids
   private heap = new Int32Array(0);
   private weights = new Float64Array(0); // exp(logit − max): by id for top-p, by position for dist
+  /** Greedy without penalties: `sample` is a plain argmax of the logits, no copy. */
+  private readonly argmaxOnly: boolean;
+  /** Any of the repetition / presence / frequency penalties is active. */
+  private readonly penalise: boolean;
 
   /** @param params partial parameters; missing ones take llama.cpp's defaults. Throws SamplingParamsError. */
   constructor(params: Partial<SamplingParams> = {}) {
@@ -50,6 +54,8 @@ export class Sampler {
     this.rng = new Xoshiro128(p.seed ?? randomSeed());
     this.params = Object.freeze({ ...p, seed: this.rng.seed });
     this.window = new PenaltyWindow(p.penaltyLastN);
+    this.penalise = p.repeatPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
+    this.argmaxOnly = p.temperature <= 0 && !this.penalise;
   }
 
   /** The seed in use (the given one, or the random one drawn when none was given). */
@@ -83,10 +89,12 @@ export class Sampler {
    * as −∞; throws {@link NoFiniteLogitsError} when no logit is usable.
    */
   sample(logits: Float32Array): number {
+    // Decided once in the constructor: reading the float parameters here boxes a number per call
+    // while this method is not optimized yet — at ~10 calls a second, for most of a generation.
+    if (this.argmaxOnly) return sampleGreedy(logits); // no copy needed
     const n = logits.length;
     const p = this.params;
-    const penalise = p.repeatPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
-    if (p.temperature <= 0 && !penalise) return sampleGreedy(logits); // no copy needed
+    const penalise = this.penalise;
     this.ensureCapacity(n);
     const w = this.work;
     for (let i = 0; i < n; i++) {

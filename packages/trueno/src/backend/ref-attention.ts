@@ -63,7 +63,9 @@ export function attentionRef(
     throw new BackendArgumentError(`attention: q and out need (${nTok}, ${qDim}) values, have ${q.length} and ${out.length}`);
   }
   const group = nHeads / nKvHeads;
-  const scores = scratch.f32('attention.scores', pos0 + nTok); // (nKv) for one (token, head)
+  // (nKv) for one (token, head). Sized for the whole cache, not pos0 + nTok: a decode step's nKv
+  // grows by one per token, and a grow-only buffer sized to it would be reallocated as the context fills.
+  const scores = scratch.f32('attention.scores', ctxLen);
   const acc = scratch.f64('attention.acc', headDim); // (headDim) double sums of p · V
   for (let t = 0; t < nTok; t++) {
     const nKv = pos0 + t + 1; // causal: positions 0..pos0+t

@@ -6,7 +6,7 @@
  * weights both sides round the activations to the same vec_dot type (Q8_0 / Q8_1 / Q8_K).
  * Skips with a reason when no usable binary is present.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GGMLType, dtypeInfo } from '@sovereign/trueno';
@@ -72,10 +72,23 @@ const TOKENS = [1, 280, 42, 7, 259, 290, 280, 13, 99, 2, 270, 271];
 // diverges, 7.1e-3, and reaches later positions through the KV cache); top-1 still agrees.
 const small = { arch: 'qwen2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 96, vocab: 300 } as const;
 const kShape = { arch: 'qwen2', dim: 256, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 256, vocab: 300 } as const;
+// On CPUs with AVX512-FP16 (Sapphire Rapids and later) node-llama-cpp loads its sapphirerapids
+// ggml build, whose f16 vec_dot accumulates in half precision (simd-mappings.h: GGML_F16x32_FMA
+// = _mm512_fmadd_ph): its f16 logits are then only ~1e-3 accurate (measured 4.2e-4 here), while
+// ours accumulate in f32. The bound follows the oracle's precision, not ours.
+const ORACLE_F16_HALF_ACC = process.platform === 'linux' && /\bavx512_fp16\b/.test(cpuFlags());
+function cpuFlags(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
 const CASES: Array<[string, TestModelSpec, number]> = [
   ['qwen2 f32 tied', { ...small, tied: true }, 1e-5],
   ['llama f32 GQA 8/2', { ...small, arch: 'llama', nHeads: 8, freqBase: 10_000 }, 1e-5],
-  ...[GGMLType.F16, GGMLType.BF16, GGMLType.Q4_0, GGMLType.Q4_1, GGMLType.Q5_0, GGMLType.Q5_1, GGMLType.Q8_0].map(
+  ['qwen2 f16', { ...small, type: GGMLType.F16 }, ORACLE_F16_HALF_ACC ? 2e-3 : 1e-5],
+  ...[GGMLType.BF16, GGMLType.Q4_0, GGMLType.Q4_1, GGMLType.Q5_0, GGMLType.Q5_1, GGMLType.Q8_0].map(
     (type): [string, TestModelSpec, number] => [`qwen2 ${dtypeInfo(type).name}`, { ...small, type }, 1e-5],
   ),
   ...[GGMLType.Q2_K, GGMLType.Q3_K, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K].map(

@@ -2,10 +2,9 @@
  * The `native` backend: every brick of the forward pass runs in the C++ addon. Matmul (SIMD
  * kernels per weight type) and attention (per (token, head) work items) use the thread pool;
  * RMSNorm, RoPE, bias, residual add, SwiGLU, softmax, the KV store, the embedding lookup and
- * argmax run on the calling thread. Weight types without a native kernel (matmul: q4_1, q5_1,
- * q2_K, q3_K, q5_K, bf16; getRows: those of them without a native dequantizer) fall back to this
- * backend's own {@link RefBackend}, per call, and are counted in {@link fallbacks} and
- * {@link getRowsFallbacks}. Shapes are checked here with the reference's checks (the same
+ * argmax run on the calling thread. Weight types without a native matmul kernel, or without a
+ * native dequantizer for getRows (the addon's info() lists both), fall back to this backend's own
+ * {@link RefBackend}, per call, and are counted in {@link fallbacks} and {@link getRowsFallbacks}. Shapes are checked here with the reference's checks (the same
  * BackendArgumentError messages); the addon checks again before it touches memory.
  */
 import { GGMLType, dtypeInfo } from '../dtype.js';

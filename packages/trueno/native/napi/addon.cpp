@@ -1,5 +1,6 @@
 // N-API glue of the trueno native addon: argument checks and conversions only; the numerics live
-// in ../kernels. One Engine (kernel set, thread pool, activation scratch) per JS environment, so
+// in ../kernels. This file holds the engine and matmul; the other bricks' exports are in
+// ops-glue.cpp. One Engine (kernel set, thread pool, activation scratch) per JS environment, so
 // the addon is safe to load in worker threads. Calls are synchronous: the JS thread is worker 0
 // of the pool and returns when the matmul is done. Typed arrays are passed in and written in
 // place; nothing is allocated per call once the scratch has grown to the largest batch.
@@ -13,6 +14,7 @@
 #include "../kernels/dispatch.h"
 #include "../kernels/matmul.h"
 #include "../kernels/thread-pool.h"
+#include "ops-glue.h"
 
 namespace {
 
@@ -41,6 +43,8 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
                              InstanceMethod("matmul", &TruenoAddon::Matmul),
                              InstanceMethod("quantizeRow", &TruenoAddon::QuantizeRow),
                          });
+    ops_ = std::make_unique<trueno::napi_ops::OpsContext>(engine_.get());
+    trueno::napi_ops::define(env, exports, ops_.get());
   }
 
  private:
@@ -64,6 +68,7 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
     o.Set("amx", amx.on);
     if (!amx.on) o.Set("amxReason", amx.reason);
     o.Set("amxMinTokens", amx.minTokens);
+    trueno::napi_ops::add_info(env, o, ops_.get());
 #if defined(__clang__)
     o.Set("compiler", std::string("clang ") + __clang_version__);
 #elif defined(__GNUC__)
@@ -150,6 +155,7 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
   }
 
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<trueno::napi_ops::OpsContext> ops_;  // after engine_: destroyed first
 };
 
 }  // namespace

@@ -114,6 +114,13 @@ export interface Backend {
    * Per head: scores = (q · kᵀ) · scale over positions 0..pos0 + t, softmax in f32, out = p · V.
    */
   attention(q: Float32Array, kCache: Float32Array, vCache: Float32Array, out: Float32Array, p: AttentionParams): void;
+
+  /**
+   * Index of the largest of `x[0..n)` (greedy sampling over a logits row): the first index on
+   * ties, and NaN never wins; 0 when no value exceeds -∞. ggml_argmax keeps the last index on
+   * ties instead; the first matches the sampler's lowest-id rule.
+   */
+  argmax(x: Float32Array, n: number): number;
 }
 
 /** Thrown when a backend call gets buffers or shapes that do not fit together. */

@@ -14,7 +14,8 @@ import type { Scratch } from './scratch.js';
 
 const fround = Math.fround;
 
-function checkParams(op: string, p: AttentionParams, cacheLen: number): void {
+/** Throws a BackendArgumentError when `p` is inconsistent or a cache of `cacheLen` values is too small for it. */
+export function checkAttentionParams(op: string, p: AttentionParams, cacheLen: number): void {
   const { nTok, nHeads, nKvHeads, headDim, ctxLen, pos0 } = p;
   if (nKvHeads < 1 || nHeads % nKvHeads !== 0) {
     throw new BackendArgumentError(`${op}: nHeads (${nHeads}) must be a positive multiple of nKvHeads (${nKvHeads})`);
@@ -29,7 +30,7 @@ function checkParams(op: string, p: AttentionParams, cacheLen: number): void {
 
 /** Copies `k, v (nTok, nKvHeads · headDim)` into the layer caches at positions pos0.. (see Backend.storeKv). */
 export function storeKvRef(k: Float32Array, v: Float32Array, kCache: Float32Array, vCache: Float32Array, p: AttentionParams): void {
-  checkParams('storeKv', p, Math.min(kCache.length, vCache.length));
+  checkAttentionParams('storeKv', p, Math.min(kCache.length, vCache.length));
   const { nTok, nKvHeads, headDim, ctxLen, pos0 } = p;
   const kvDim = nKvHeads * headDim;
   if (k.length < nTok * kvDim || v.length < nTok * kvDim) {
@@ -56,7 +57,7 @@ export function attentionRef(
   p: AttentionParams,
   scratch: Scratch,
 ): void {
-  checkParams('attention', p, Math.min(kCache.length, vCache.length));
+  checkAttentionParams('attention', p, Math.min(kCache.length, vCache.length));
   const { nTok, nHeads, nKvHeads, headDim, ctxLen, pos0, scale } = p;
   const qDim = nHeads * headDim;
   if (q.length < nTok * qDim || out.length < nTok * qDim) {

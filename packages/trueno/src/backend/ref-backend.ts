@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import type { AttentionParams, Backend, RopeParams } from './backend.js';
 import { attentionRef, storeKvRef } from './ref-attention.js';
 import { getRowsRef, matmulRef } from './ref-matmul.js';
-import { addBiasRef, addRef, rmsNormRef, softmaxRef, swigluRef } from './ref-ops.js';
+import { addBiasRef, addRef, argmaxRef, rmsNormRef, softmaxRef, swigluRef } from './ref-ops.js';
 import { ropeRef } from './ref-rope.js';
 import { Scratch } from './scratch.js';
 
@@ -55,6 +55,10 @@ export class RefBackend implements Backend {
 
   attention(q: Float32Array, kCache: Float32Array, vCache: Float32Array, out: Float32Array, p: AttentionParams): void {
     attentionRef(q, kCache, vCache, out, p, this.scratch);
+  }
+
+  argmax(x: Float32Array, n: number): number {
+    return argmaxRef(x, n);
   }
 }
 

@@ -7,7 +7,8 @@ import { BackendArgumentError } from './backend.js';
 
 const fround = Math.fround;
 
-function need(op: string, what: string, buf: ArrayLike<number>, n: number): void {
+/** Throws a BackendArgumentError when `buf` holds fewer than `n` values (shared with other backends). */
+export function need(op: string, what: string, buf: ArrayLike<number>, n: number): void {
   if (buf.length < n) throw new BackendArgumentError(`${op}: ${what} needs ${n} values, has ${buf.length}`);
 }
 
@@ -89,4 +90,19 @@ export function softmaxRow(x: Float32Array, o: number, n: number, scale: number)
 export function softmaxRef(x: Float32Array, nRows: number, n: number, scale = 1): void {
   need('softmax', 'x', x, nRows * n);
   for (let r = 0; r < nRows; r++) softmaxRow(x, r * n, n, scale);
+}
+
+/** Index of the first maximum of `x[0..n)`; NaN never wins, 0 when nothing exceeds -∞ (see Backend.argmax). */
+export function argmaxRef(x: Float32Array, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new BackendArgumentError(`argmax: n must be a positive integer, got ${n}`);
+  need('argmax', 'x', x, n);
+  let best = -Infinity;
+  let idx = 0;
+  for (let i = 0; i < n; i++) {
+    if (x[i] > best) {
+      best = x[i];
+      idx = i;
+    }
+  }
+  return idx;
 }

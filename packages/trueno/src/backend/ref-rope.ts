@@ -57,16 +57,11 @@ function ropeCache(
   }
 }
 
-/** In-place RoPE of `x (nTok, nHeads, headDim)` (see Backend.rope). */
-export function ropeRef(
-  x: Float32Array,
-  nTok: number,
-  nHeads: number,
-  headDim: number,
-  positions: ArrayLike<number>,
-  p: RopeParams,
-  scratch: Scratch,
-): void {
+/**
+ * Throws a BackendArgumentError when the arguments of a rope call do not fit together (shared with
+ * other backends); returns nRot.
+ */
+export function checkRope(x: Float32Array, nTok: number, nHeads: number, headDim: number, positions: ArrayLike<number>, p: RopeParams): number {
   const nRot = p.nRot ?? headDim;
   if (nRot % 2 !== 0 || nRot < 2 || nRot > headDim) {
     throw new BackendArgumentError(`rope: nRot must be even and in 2..${headDim}, got ${nRot}`);
@@ -78,13 +73,25 @@ export function ropeRef(
   if (p.freqFactors && p.freqFactors.length < nRot / 2) {
     throw new BackendArgumentError(`rope: freqFactors needs ${nRot / 2} values, has ${p.freqFactors.length}`);
   }
+  if (fround(p.extFactor ?? 0) !== 0 && !p.nCtxOrig) throw new BackendArgumentError('rope: YaRN (extFactor ≠ 0) needs nCtxOrig');
+  return nRot;
+}
+
+/** In-place RoPE of `x (nTok, nHeads, headDim)` (see Backend.rope). */
+export function ropeRef(
+  x: Float32Array,
+  nTok: number,
+  nHeads: number,
+  headDim: number,
+  positions: ArrayLike<number>,
+  p: RopeParams,
+  scratch: Scratch,
+): void {
+  const nRot = checkRope(x, nTok, nHeads, headDim, positions, p);
   const freqScale = fround(p.freqScale ?? 1);
   const extFactor = fround(p.extFactor ?? 0);
   let corr: [number, number] = [0, 0];
-  if (extFactor !== 0) {
-    if (!p.nCtxOrig) throw new BackendArgumentError('rope: YaRN (extFactor ≠ 0) needs nCtxOrig');
-    corr = yarnCorrDims(nRot, p.nCtxOrig, p.freqBase, p.betaFast ?? 32, p.betaSlow ?? 1);
-  }
+  if (extFactor !== 0) corr = yarnCorrDims(nRot, p.nCtxOrig!, p.freqBase, p.betaFast ?? 32, p.betaSlow ?? 1);
   // C: powf(freq_base, -2.0f/n_dims), all in float.
   const thetaScale = fround(Math.pow(fround(p.freqBase), fround(-2 / nRot)));
   const cache = scratch.f32('rope.cache', nRot);

@@ -24,7 +24,24 @@ export type NativeLoadResult =
 
 const ADDON = join('native', 'build', 'Release', 'trueno_native.node');
 const STATUS = join('native', 'build', 'build-status.json');
-const FUNCTIONS = ['info', 'setThreads', 'setIsa', 'setSpinMicros', 'matmul', 'quantizeRow'] as const;
+const FUNCTIONS = [
+  'info',
+  'setThreads',
+  'setIsa',
+  'setSpinMicros',
+  'matmul',
+  'quantizeRow',
+  'rmsNorm',
+  'rope',
+  'addBias',
+  'add',
+  'swiglu',
+  'softmax',
+  'storeKv',
+  'attention',
+  'getRows',
+  'argmax',
+] as const;
 
 let cached: NativeLoadResult | undefined;
 

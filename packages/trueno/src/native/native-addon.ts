@@ -1,5 +1,5 @@
 /**
- * The shape of the compiled addon (`native/napi/addon.cpp`), as the TypeScript side sees it.
+ * The shape of the compiled addon (`native/napi/addon.cpp` and `ops-glue.cpp`), as the TypeScript side sees it.
  * Only {@link loadNative} obtains one; everything else goes through {@link NativeBackend}.
  */
 
@@ -27,6 +27,10 @@ export interface NativeAddonInfo {
   readonly amxReason?: string;
   /** Token count from which AMX is used (`TRUENO_AMX_MIN_TOKENS` overrides; re-read on setIsa). */
   readonly amxMinTokens: number;
+  /** ggml type ids with a native getRows (dequantizing row lookup). */
+  readonly getRowsTypes: readonly number[];
+  /** Bytes of attention scratch the addon holds (grow-only: one score row per thread). */
+  readonly opsScratchBytes: number;
   /** Compiler that built the addon. */
   readonly compiler: string;
 }
@@ -50,6 +54,72 @@ export interface NativeAddon {
   matmul(w: Uint8Array, type: number, nIn: number, nOut: number, x: Float32Array, nTok: number, out: Float32Array): void;
   /** Quantizes `x` (whole blocks) into `y` with the current kernel set's activation quantizer. */
   quantizeRow(format: NativeActFormat, x: Float32Array, y: Uint8Array): void;
+
+  // The other bricks (Backend in backend/backend.ts defines their semantics). Sizes are positive
+  // integers unless noted; buffers may be longer than the sizes need. Element-wise outputs may be
+  // the input array itself but must not otherwise overlap it.
+
+  /** `out (nTok, dim) = rmsnorm(x) * weight`; out may be x. */
+  rmsNorm(x: Float32Array, weight: Float32Array, eps: number, nTok: number, dim: number, out: Float32Array): void;
+  /**
+   * In place: RoPE of `x (nTok, nHeads, headDim)` at `positions[t]`, with RopeParams' fields
+   * spelled out (defaults applied by the caller; nCtxOrig 0 when YaRN is off; freqFactors null when absent).
+   */
+  rope(
+    x: Float32Array,
+    nTok: number,
+    nHeads: number,
+    headDim: number,
+    positions: Int32Array,
+    neox: boolean,
+    nRot: number,
+    freqBase: number,
+    freqScale: number,
+    extFactor: number,
+    attnFactor: number,
+    betaFast: number,
+    betaSlow: number,
+    nCtxOrig: number,
+    freqFactors: Float32Array | null,
+  ): void;
+  /** In place: `x (nTok, n) += bias (n)`. */
+  addBias(x: Float32Array, bias: Float32Array, nTok: number, n: number): void;
+  /** `out[i] = a[i] + b[i]`, i < n (n ≥ 0). */
+  add(a: Float32Array, b: Float32Array, n: number, out: Float32Array): void;
+  /** `out[i] = silu(gate[i]) * up[i]`, i < n (n ≥ 0). */
+  swiglu(gate: Float32Array, up: Float32Array, n: number, out: Float32Array): void;
+  /** In place, per row of `x (nRows, n)`: softmax(scale · row) (nRows ≥ 0). */
+  softmax(x: Float32Array, nRows: number, n: number, scale: number): void;
+  /** Copies `k, v (nTok, nKvHeads · headDim)` into the caches `(nKvHeads, ctxLen, headDim)` at pos0.. (pos0 ≥ 0). */
+  storeKv(
+    k: Float32Array,
+    v: Float32Array,
+    kCache: Float32Array,
+    vCache: Float32Array,
+    nTok: number,
+    nKvHeads: number,
+    headDim: number,
+    ctxLen: number,
+    pos0: number,
+  ): void;
+  /** Causal GQA attention, `out (nTok, nHeads · headDim)`, on the thread pool. */
+  attention(
+    q: Float32Array,
+    kCache: Float32Array,
+    vCache: Float32Array,
+    out: Float32Array,
+    nTok: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+    ctxLen: number,
+    pos0: number,
+    scale: number,
+  ): void;
+  /** `out (nIds, n)` = dequantized rows `ids[0..nIds)` of `w` (nRows rows of n values of ggml type `type`). */
+  getRows(w: Uint8Array, type: number, n: number, nRows: number, ids: Int32Array, nIds: number, out: Float32Array): void;
+  /** Index of the first maximum of `x[0..n)` (NaN never wins). */
+  argmax(x: Float32Array, n: number): number;
 }
 
 /** Thrown when the native backend is created while the addon cannot be loaded. */

@@ -1,10 +1,12 @@
 /**
  * The `native` backend behind the Backend interface: selection through the registry, what
  * backendInfo says, per-call fallback to the reference for weight types without native kernels,
- * argument errors, and no growth of native scratch once the largest batch has been seen.
+ * argument errors (the backend's BackendArgumentError, the addon's TypeError/RangeError), and no
+ * growth of native scratch once the largest batch has been seen. The ops' numerics are in
+ * backend/ops-conformance.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendArgumentError } from '../backend/backend.js';
+import { type Backend, BackendArgumentError } from '../backend/backend.js';
 import { RefBackend } from '../backend/ref-backend.js';
 import { backendInfo, selectBackend } from '../backend/registry.js';
 import { randomF32, randomWeight } from '../backend/test-support.js';
@@ -74,19 +76,76 @@ describe.skipIf(!nativeAddon)(nativeSuite('NativeBackend'), () => {
     expect(() => b.setThreads(0)).toThrow(BackendArgumentError);
   });
 
-  it('delegates the non-matmul bricks to the reference (same results)', () => {
+  it('runs getRows natively where a dequantizer exists; other types fall back to ref, bit for bit, and are counted', () => {
     const b = be();
     const ref = new RefBackend();
-    const x = randomF32(9, 3 * 64);
-    const wgt = randomF32(10, 64);
     const [o1, o2] = [new Float32Array(3 * 64), new Float32Array(3 * 64)];
-    b.rmsNorm(x, wgt, 1e-6, 3, 64, o1);
-    ref.rmsNorm(x, wgt, 1e-6, 3, 64, o2);
-    expect(o1).toEqual(o2);
+    for (const type of [GGMLType.Q8_0, GGMLType.Q4_1]) {
+      const { w } = randomWeight(type, 64, 10, 11);
+      b.getRows(w, [3, 7, 3], o1);
+      ref.getRows(w, [3, 7, 3], o2);
+      expect(o1).toEqual(o2);
+    }
+    expect(b.getRowsFallbacks.get(GGMLType.Q8_0)).toBeUndefined();
+    expect(b.getRowsFallbacks.get(GGMLType.Q4_1)).toBe(1);
+  });
+
+  it('checks the shapes of the other bricks like the reference (BackendArgumentError), before the addon runs', () => {
+    const b = be();
+    const ref = new RefBackend();
     const { w } = randomWeight(GGMLType.Q8_0, 64, 10, 11);
-    b.getRows(w, [3, 7], o1);
-    ref.getRows(w, [3, 7], o2);
-    expect(o1.subarray(0, 128)).toEqual(o2.subarray(0, 128));
+    const p = { nTok: 2, nHeads: 4, nKvHeads: 2, headDim: 8, ctxLen: 16, pos0: 0, scale: 1 };
+    const cache = new Float32Array(2 * 16 * 8);
+    const bad: Array<[string, (x: Backend) => unknown]> = [
+      ['getRows id', (x) => x.getRows(w, [10], new Float32Array(64))],
+      ['getRows out', (x) => x.getRows(w, [1, 2], new Float32Array(127))],
+      ['rmsNorm x', (x) => x.rmsNorm(new Float32Array(63), new Float32Array(64), 1e-6, 1, 64, new Float32Array(64))],
+      ['rope nRot', (x) => x.rope(new Float32Array(64), 1, 8, 8, [0], { mode: 'neox', nRot: 3, freqBase: 1e4 })],
+      ['rope positions', (x) => x.rope(new Float32Array(64), 2, 4, 8, [0], { mode: 'neox', freqBase: 1e4 })],
+      ['rope yarn', (x) => x.rope(new Float32Array(64), 1, 8, 8, [0], { mode: 'neox', freqBase: 1e4, extFactor: 1 })],
+      ['addBias', (x) => x.addBias(new Float32Array(10), new Float32Array(4), 3, 4)],
+      ['add', (x) => x.add(new Float32Array(4), new Float32Array(3), 4, new Float32Array(4))],
+      ['swiglu', (x) => x.swiglu(new Float32Array(4), new Float32Array(4), 4, new Float32Array(3))],
+      ['softmax', (x) => x.softmax(new Float32Array(10), 2, 6)],
+      ['storeKv k', (x) => x.storeKv(new Float32Array(31), new Float32Array(32), cache, cache.slice(), p)],
+      ['storeKv pos', (x) => x.storeKv(new Float32Array(32), new Float32Array(32), cache, cache.slice(), { ...p, pos0: 15 })],
+      ['attention gqa', (x) => x.attention(new Float32Array(64), cache, cache, new Float32Array(64), { ...p, nHeads: 3 })],
+      ['attention q', (x) => x.attention(new Float32Array(63), cache, cache, new Float32Array(64), p)],
+      ['attention cache', (x) => x.attention(new Float32Array(64), cache.subarray(1), cache, new Float32Array(64), p)],
+      ['argmax n', (x) => x.argmax(new Float32Array(4), 0)],
+      ['argmax x', (x) => x.argmax(new Float32Array(4), 5)],
+    ];
+    for (const [what, call] of bad) {
+      expect(() => call(ref), `ref ${what}`).toThrow(BackendArgumentError);
+      expect(() => call(b), `native ${what}`).toThrow(BackendArgumentError);
+    }
+    const q = new Float32Array(200);
+    expect(() => b.attention(q.subarray(0, 64), cache, cache, q.subarray(32, 96), p)).toThrow(/overlap/);
+    expect(() => b.add(q.subarray(0, 8), q.subarray(0, 8), 8, q.subarray(4, 12))).toThrow(/overlap/);
+  });
+
+  it('the addon itself rejects bad arguments with TypeError/RangeError instead of touching memory out of bounds', () => {
+    const a = nativeAddon!;
+    const f = (n: number): Float32Array => new Float32Array(n);
+    expect(() => a.rmsNorm(f(8), f(8), 1e-6, 2, 8, f(16))).toThrow(/x \(nTok, dim\) needs 16 values, has 8/);
+    expect(() => a.rmsNorm(f(16), f(8), 1e-6, 2, 8, f(16).subarray(1) as Float32Array)).toThrow(RangeError);
+    expect(() => a.rmsNorm([1] as unknown as Float32Array, f(8), 1e-6, 1, 1, f(1))).toThrow(TypeError);
+    expect(() => a.add(f(4), f(4), 1.5, f(4))).toThrow(/integer/);
+    const buf = f(16);
+    expect(() => a.add(buf.subarray(0, 8), f(8), 8, buf.subarray(4, 12))).toThrow(/overlap/);
+    expect(() => a.attention(f(64), f(256), f(256), f(64), 2, 4, 2, 8, 16, 15, 1)).toThrow(/do not fit a cache/);
+    expect(() => a.attention(f(64), f(255), f(256), f(64), 2, 4, 2, 8, 16, 0, 1)).toThrow(/kCache/);
+    expect(() => a.attention(f(64), f(256), f(256), f(64), 2, 3, 2, 8, 16, 0, 1)).toThrow(/multiple of nKvHeads/);
+    expect(() => a.storeKv(f(32), f(32), f(256), f(256), 2, 2, 8, 16, -1)).toThrow(/pos0/);
+    expect(() => a.rope(f(64), 1, 8, 8, new Int32Array(1), true, 9, 1e4, 1, 0, 1, 32, 1, 0, null)).toThrow(/nRot/);
+    expect(() => a.rope(f(64), 1, 8, 8, [0] as unknown as Int32Array, true, 8, 1e4, 1, 0, 1, 32, 1, 0, null)).toThrow(/Int32Array/);
+    expect(() => a.rope(f(64), 1, 8, 8, new Int32Array(1), true, 8, 1e4, 1, 0, 1, 32, 1, 0, f(3))).toThrow(/freqFactors/);
+    const { w } = randomWeight(GGMLType.Q8_0, 64, 4, 1);
+    expect(() => a.getRows(w.data, GGMLType.Q8_0, 64, 4, Int32Array.of(4), 1, f(64))).toThrow(/out of range/);
+    expect(() => a.getRows(w.data, GGMLType.Q8_0, 64, 5, Int32Array.of(0), 1, f(64))).toThrow(/bytes/);
+    expect(() => a.getRows(w.data, GGMLType.Q8_0, 48, 4, Int32Array.of(0), 1, f(64))).toThrow(/whole number of blocks/);
+    expect(() => a.getRows(w.data, GGMLType.Q4_1, 64, 4, Int32Array.of(0), 1, f(64))).toThrow(/no native get_rows/);
+    expect(() => a.argmax(f(4), 0)).toThrow(RangeError);
   });
 
   it('keeps native scratch once the largest batch has been seen: no allocation per call [F-NATIVE-5]', () => {
@@ -99,6 +158,16 @@ describe.skipIf(!nativeAddon)(nativeSuite('NativeBackend'), () => {
     expect(held).toBeGreaterThanOrEqual(8 * 2 * 292);
     for (let i = 0; i < 50; i++) b.matmul(w, x, 1 + (i % 8), out);
     expect(nativeAddon!.info().scratchBytes).toBe(held);
+    // Attention keeps one score row per thread, sized by the longest context seen.
+    const p = { nTok: 8, nHeads: 4, nKvHeads: 2, headDim: 16, ctxLen: 64, pos0: 56, scale: 0.25 };
+    const cache = randomF32(14, 2 * 64 * 16);
+    const q = randomF32(15, 8 * 64);
+    const att = new Float32Array(8 * 64);
+    b.attention(q, cache, cache, att, p);
+    const opsHeld = nativeAddon!.info().opsScratchBytes;
+    expect(opsHeld).toBeGreaterThanOrEqual(64 * 4);
+    for (let i = 0; i < 20; i++) b.attention(q, cache, cache, att, { ...p, nTok: 1 + (i % 8), pos0: i });
+    expect(nativeAddon!.info().opsScratchBytes).toBe(opsHeld);
   });
 
   it('thread count and ISA can be changed at run time', () => {

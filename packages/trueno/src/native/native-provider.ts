@@ -32,7 +32,7 @@ export function nativeInfo(): NativeInfo {
     isa: info.isa,
     isas: info.isas,
     threads: info.threads,
-    reason: `C++ SIMD matmul (${info.isa}, ${info.threads} threads, ${info.compiler}); other ops: TS reference`,
+    reason: `C++ SIMD matmul and ops (${info.isa}, ${info.threads} threads, ${info.compiler})`,
   };
 }
 

@@ -28,6 +28,39 @@ export const MATMUL_NMSE: Readonly<Partial<Record<GGMLType, number>>> = {
  */
 export const GENERIC_MATMUL_NMSE = 0;
 
+/** The non-matmul bricks of {@link Backend} (backend/backend.ts), as named there. */
+export type OpName = 'getRows' | 'rmsNorm' | 'rope' | 'addBias' | 'add' | 'swiglu' | 'softmax' | 'storeKv' | 'attention' | 'argmax';
+
+/**
+ * Upper bound of NMSE, any backend vs ref, per op (ops-conformance.test.ts); argmax compares
+ * indices, and its 0 means the same index.
+ *
+ * - 0 (bit for bit): ops with no reduction a backend may reorder (the element-wise ones, the KV
+ *   copy, getRows' dequantizers, whose float steps are exact or fixed) and RMSNorm, whose sum of
+ *   squares ggml keeps in double and in order.
+ * - rope: the same float steps as ref, but cos/sin/pow/log come from the C library instead of V8;
+ *   both are within an ulp in double and only rarely round differently to float (0 observed; one
+ *   such element in a row would give NMSE ~1e-15).
+ * - swiglu, softmax: the SIMD kernels use a polynomial exp within ~1-2 ulp and sum in float lanes
+ *   (observed ~4e-16 and ~2e-14; the generic kernels are exact).
+ * - attention: q·k and p·V summed in float lanes with FMA where ref sums in double, plus the exp
+ *   above: ~3e-13 observed (avx2, avx512) over head dims up to 1023 and contexts up to 1023.
+ * The bounds leave two to three orders of magnitude of margin and still catch one wrong element
+ * in a thousand (NMSE ≳ 1e-6), or attention reading one position too many (poisoned in the test).
+ */
+export const OP_NMSE: Readonly<Record<OpName, number>> = {
+  getRows: 0,
+  rmsNorm: 0,
+  rope: 1e-12,
+  addBias: 0,
+  add: 0,
+  swiglu: 1e-12,
+  softmax: 1e-12,
+  storeKv: 0,
+  attention: 1e-10,
+  argmax: 0,
+};
+
 /** Normalized mean squared error of `got` against `want` over the first `n` values. */
 export function nmse(got: Float32Array, want: Float32Array, n = want.length): number {
   let err = 0;

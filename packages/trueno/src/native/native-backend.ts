@@ -2,8 +2,9 @@
  * The `native` backend: matmul (more than 95% of a forward pass's time) runs in the C++ addon
  * with SIMD kernels and a thread pool; every other brick (getRows, RMSNorm, RoPE, bias, residual
  * add, SwiGLU, softmax, KV store, attention) is still the TypeScript reference, run by this
- * backend's own {@link RefBackend}. Weight types without a native kernel (q4_1, q5_1, q2_K, q3_K,
- * q5_K, bf16) also fall back to the reference, per call, and are counted in {@link fallbacks}.
+ * backend's own {@link RefBackend}. Weight types without a native kernel (of the foundation's
+ * types only q8_1 and q8_K, activation formats that models do not store weights in) also fall
+ * back to the reference, per call, and are counted in {@link fallbacks}.
  */
 import { GGMLType, dtypeInfo } from '../dtype.js';
 import { type AttentionParams, type Backend, BackendArgumentError, type RopeParams } from '../backend/backend.js';

@@ -23,6 +23,12 @@ inline __m256 mul_sum_us8(__m256i ux, __m256i sy) {
 #endif
 }
 
+// [d, m] of a weight block times [d_y, s_y] of its Q8_1 activation block (both fp16 pairs at
+// offset 0), converted with one F16C instruction each: [d*d_y, m*s_y, 0, 0].
+inline __m128 dm_times_ds(const uint8_t* wb, const uint8_t* yb) {
+  return _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)load_u32(wb))), _mm_cvtph_ps(_mm_cvtsi32_si128((int)load_u32(yb))));
+}
+
 // Weight blocks unpacked to 32 unsigned bytes; fp16 d at 0 and m at 2 in both.
 struct UnpackQ4_1 {
   static constexpr size_t BYTES = Q4_1_BYTES;
@@ -60,7 +66,9 @@ struct Legacy1AVX2 {
         dw[r] = f16s(wb);
         mw[r] = f16s(wb + 2);
       }
-      alignas(16) float sy[4] = {0, 0, 0, 0};
+      // Kept in registers and joined with setr: a store of floats reloaded as one vector would
+      // stall on store forwarding every block.
+      float sy[4] = {0, 0, 0, 0};
       for (int t = 0; t < N; ++t) {
         const uint8_t* yb = y + t * ys + ib * Q8_1_BYTES;
         sy[t] = f16s(yb + 2);
@@ -68,7 +76,7 @@ struct Legacy1AVX2 {
         const float dy = f16s(yb);
         for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * dy), mul_sum_us8(qx[r], qy), acc[r][t]);
       }
-      const __m128 s4 = _mm_load_ps(sy);
+      const __m128 s4 = _mm_setr_ps(sy[0], sy[1], sy[2], sy[3]);
       for (int r = 0; r < R; ++r) accm[r] = _mm_fmadd_ps(_mm_set1_ps(mw[r]), s4, accm[r]);
     }
     for (int r = 0; r < R; ++r) {
@@ -78,10 +86,31 @@ struct Legacy1AVX2 {
     }
   }
 
+  // One token (decode): two blocks per step on two accumulators to hide the FMA latency. Each
+  // block's two fp16 pairs are converted at once: [d, m] x [d_y, s_y] = [d*d_y, m*s_y], lane 0
+  // scales the quant sums, lane 1 (the min term) is summed in `accm`.
   static float dot1(int n, const uint8_t* w, const uint8_t* y) {
-    float r[1][1];
-    dot<1, 1>(n, w, 0, y, 0, r);
-    return r[0][0];
+    const int nb = n / QK8_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m128 accm = _mm_setzero_ps();
+    int ib = 0;
+    for (; ib + 2 <= nb; ib += 2) {
+      const uint8_t* w0 = w + ib * U::BYTES;
+      const uint8_t* y0 = y + ib * Q8_1_BYTES;
+      const __m128 p0 = dm_times_ds(w0, y0);
+      const __m128 p1 = dm_times_ds(w0 + U::BYTES, y0 + Q8_1_BYTES);
+      accm = _mm_add_ps(accm, _mm_add_ps(p0, p1));
+      acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(p0), mul_sum_us8(U::load(w0), loadu256(y0 + 4)), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_broadcastss_ps(p1), mul_sum_us8(U::load(w0 + U::BYTES), loadu256(y0 + Q8_1_BYTES + 4)), acc1);
+    }
+    if (ib < nb) {
+      const uint8_t* w0 = w + ib * U::BYTES;
+      const uint8_t* y0 = y + ib * Q8_1_BYTES;
+      const __m128 p0 = dm_times_ds(w0, y0);
+      accm = _mm_add_ps(accm, p0);
+      acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(p0), mul_sum_us8(U::load(w0), loadu256(y0 + 4)), acc0);
+    }
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
   }
   static void dotN(int n, const uint8_t* w, const uint8_t* y, size_t ys, float* res) {
     dot<1, NT>(n, w, 0, y, ys, reinterpret_cast<float(*)[NT]>(res));

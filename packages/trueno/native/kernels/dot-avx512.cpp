@@ -1,8 +1,8 @@
 // AVX-512 (F, BW, VL, VNNI) kernels, compiled with those -m flags and chosen only when cpuid has
 // all of them. The Q8_0 family takes two 32-value blocks per 512-bit register and multiplies with
 // VNNI's _mm512_dpbusd_epi32 (u8 x s8 -> s32 in one instruction, replacing AVX2's
-// maddubs + madd); f32/f16/bf16 use 16-lane FMAs with masked tails; Q4_K/Q6_K have VNNI kernels
-// (kquants-vnni.h). The other K-quants reuse the AVX2 code, which this TU compiles with EVEX
+// maddubs + madd); f32/f16/bf16 use 16-lane FMAs with masked tails; Q4_K/Q5_K/Q6_K have VNNI
+// kernels (kquants-vnni.h). Q2_K/Q3_K reuse the AVX2 code, which this TU compiles with EVEX
 // encodings; Q4_1/Q5_1 too, where the AVX2 header switches its u8 x s8 sums to 256-bit VNNI.
 #include "kernel-set.h"
 #include "kquants-avx2.h"
@@ -168,7 +168,7 @@ const KernelSet kSet = {
     {rows_loop<F32_AVX512>, rows_loop<HalfAVX512<Half16F16>>, rows_loop<LegacyAVX512<UnpackQ4_0>>,
      rows_loop<LegacyAVX512<UnpackQ5_0>>, rows_loop<LegacyAVX512<UnpackQ8_0>>, rows_loop<Q4K_VNNI>, rows_loop<Q6K_VNNI>,
      rows_loop<Legacy1AVX2<UnpackQ4_1>>, rows_loop<Legacy1AVX2<UnpackQ5_1>>, rows_loop<Q2K_AVX2>, rows_loop<Q3K_AVX2>,
-     rows_loop<Q5K_AVX2>, rows_loop<HalfAVX512<Half16BF16>>},
+     rows_loop<Q5K_VNNI>, rows_loop<HalfAVX512<Half16BF16>>},
     {ACT_F32, ACT_F16, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_K, ACT_Q8_K, ACT_Q8_1, ACT_Q8_1, ACT_Q8_K,
      ACT_Q8_K, ACT_Q8_K, ACT_BF16},
     quantize_q8_0_impl,

@@ -1,18 +1,19 @@
-// Q4_K and Q6_K dot products with Q8_K activations on AVX512-VNNI. The AVX2 kernels
+// Q4_K, Q5_K and Q6_K dot products with Q8_K activations on AVX512-VNNI. The AVX2 kernels
 // (kquants-avx2.h) take maddubs + madd + add per 32 values; here one 512-bit _mm512_dpbusd_epi32
 // sums the u8 x s8 products of 64 values into 16 lanes of 4, and one _mm512_dpwssd_epi32 scales
 // and accumulates them. Included by the AVX-512 TU only.
 //
 // The scale step relies on a range: a lane of dpbusd is a sum of four products, at most
-// 4 * 15 * 127 (Q4_K) or 4 * 63 * 127 = 32004 (Q6_K) in magnitude, so it fits in the lane's low
+// 4 * 15 * 127 (Q4_K), 4 * 31 * 127 (Q5_K) or 4 * 63 * 127 = 32004 (Q6_K) in magnitude, so it fits in the lane's low
 // 16 bits as a signed value. dpwssd multiplies those low halves by scales held in the low halves
 // of a second register (high halves zero): lane * scale exactly, added to the accumulator.
 // Results are the same integers as the AVX2 kernels'; only the float accumulation differs.
 //
 // Each weight block is unpacked once for N tokens (the multi-token micro-kernel of rows-loop.h).
 // Measured on one core (Sapphire Rapids, rows of 4864, weights in L2) against the AVX2 kernels:
-// 4 tokens Q4_K 1.7x, Q6_K 2.7x; 1 token Q6_K 1.5x, while Q4_K keeps the AVX2 kernel (with
-// 512-bit ops in flight only ports 0 and 5 take vector work, and its VNNI form came out 0.9x).
+// 4 tokens Q4_K 1.7x, Q5_K 2.3x, Q6_K 2.7x; 1 token Q5_K 1.15x, Q6_K 1.5x, while Q4_K keeps the
+// AVX2 kernel (with 512-bit ops in flight only ports 0 and 5 take vector work, and its VNNI form
+// came out 0.9x).
 #pragma once
 
 #include "kquants-avx2.h"
@@ -111,6 +112,59 @@ struct Q4K_VNNI {
   // One token: the AVX2 kernel (EVEX-encoded here) measured 1.1x faster than dot<1>, whose
   // unpacking is not shared by other tokens.
   static float dot1(int n, const uint8_t* x, const uint8_t* y) { return Q4K_AVX2::dot1(n, x, y); }
+  static void dotN(int n, const uint8_t* x, const uint8_t* y, size_t ys, float* res) { dot<NT>(n, x, y, ys, res); }
+};
+
+// Q5_K: Q4_K's layout plus qh: bit 2j of qh[l] adds 16 to value l of the low nibbles of 64-value
+// group j, bit 2j + 1 to the high nibbles. [qh | qh >> 1] puts both under bit 2j of one register,
+// and a byte test mask adds the 16s (a lane of dpbusd is at most 4 * 31 * 127 = 15748).
+struct Q5K_VNNI {
+  static constexpr int NT = 4;
+  template <int j>
+  static __m512i unpack(const uint8_t* q5, __m512i hb) {
+    const __m512i q = _mm512_and_si512(halves_shifted<4>(q5 + 32 * j), _mm512_set1_epi8(0x0F));
+    const __mmask64 hi = _mm512_test_epi8_mask(hb, _mm512_set1_epi8((char)(1 << (2 * j))));
+    return _mm512_mask_add_epi8(q, hi, q, _mm512_set1_epi8(16));
+  }
+  template <int N>
+  static void dot(int n, const uint8_t* x, const uint8_t* y, size_t ys, float* res) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512 acc[N];
+    __m256 accm[N];
+    for (int t = 0; t < N; ++t) {
+      acc[t] = _mm512_setzero_ps();
+      accm[t] = _mm256_setzero_ps();
+    }
+    for (int i = 0; i < n / QK_K; ++i) {
+      const uint8_t* xb = x + (size_t)i * Q5_K_BYTES;
+      const float d = f16s(xb);
+      const float dmin = -f16s(xb + 2);
+      const __m128i sm = k4_unpack(xb + 4);
+      const __m512i sc32 = _mm512_zextsi256_si512(_mm256_cvtepu8_epi32(sm));
+      const __m512i hb = halves_shifted<1>(xb + 16);
+      const uint8_t* q5 = xb + 48;
+      const __m512i q0 = unpack<0>(q5, hb), q1 = unpack<1>(q5, hb), q2 = unpack<2>(q5, hb), q3 = unpack<3>(q5, hb);
+      const __m512i sc0 = spread_lanes<0, 8>(sc32), sc1 = spread_lanes<2, 8>(sc32);
+      const __m512i sc2 = spread_lanes<4, 8>(sc32), sc3 = spread_lanes<6, 8>(sc32);
+      for (int t = 0; t < N; ++t) {
+        const uint8_t* yb = y + t * ys + (size_t)i * Q8_K_BYTES;
+        const uint8_t* q8 = yb + Q8_K_QS;
+        const float yd = load_f32(yb);
+        __m512i s0 = _mm512_dpwssd_epi32(zero, _mm512_dpbusd_epi32(zero, q0, loadu512(q8)), sc0);
+        __m512i s1 = _mm512_dpwssd_epi32(zero, _mm512_dpbusd_epi32(zero, q1, loadu512(q8 + 64)), sc1);
+        s0 = _mm512_dpwssd_epi32(s0, _mm512_dpbusd_epi32(zero, q2, loadu512(q8 + 128)), sc2);
+        s1 = _mm512_dpwssd_epi32(s1, _mm512_dpbusd_epi32(zero, q3, loadu512(q8 + 192)), sc3);
+        acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * yd), _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), acc[t]);
+        accm[t] = k4_min_term(sm, yb, dmin * yd, accm[t]);
+      }
+    }
+    for (int t = 0; t < N; ++t) res[t] = _mm512_reduce_add_ps(acc[t]) + hsum_ps(accm[t]);
+  }
+  static float dot1(int n, const uint8_t* x, const uint8_t* y) {
+    float r;
+    dot<1>(n, x, y, 0, &r);
+    return r;
+  }
   static void dotN(int n, const uint8_t* x, const uint8_t* y, size_t ys, float* res) { dot<NT>(n, x, y, ys, res); }
 };
 

@@ -1,10 +1,10 @@
 /**
  * The addon's activation quantizers produce the same bytes as the TypeScript reference (ggml's
  * quantize_row_q8_0_ref / quantize_row_q8_1_ref / quantize_row_q8_K_ref, the f16 and bf16 row
- * conversions), on every kernel set: the native matmul is only
- * comparable with the reference if both dot the same activation bytes. Includes the rounding
- * traps (roundf's half away from zero for Q8_0, nearest_int's half to even for Q8_K), zero
- * blocks, subnormals, huge values and inf/NaN.
+ * conversions), on every kernel set: the native matmul is only comparable with the reference if
+ * both dot the same activation bytes. Includes the rounding traps (roundf's half away from zero
+ * for Q8_0 / Q8_1, nearest_int's half to even for Q8_K), zero blocks, subnormals, huge values and
+ * inf/NaN.
  */
 import { describe, expect, it } from 'vitest';
 import { bf16Ops } from '../quant/bf16.js';

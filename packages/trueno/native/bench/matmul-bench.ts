@@ -1,10 +1,16 @@
 /**
  * Matmul throughput, native vs the TypeScript reference, in one run: qwen2.5-0.5b's FFN up
- * projection (nIn 896, nOut 4864) in Q8_0 and Q4_0, nTok 1 (decode) and 32 (prefill), 1 and 2
- * threads, every kernel set this CPU supports. Prints GMAC/s (multiply-adds of the logical matmul
- * per second), the weight bandwidth of the decode case and native/ref ratios.
+ * projection (nIn 896, nOut 4864; K-quants, whose 256-value blocks do not divide 896, use the
+ * FFN down projection's nIn 4864 and nOut 896) per weight type, nTok 1 (decode) and a prefill
+ * batch, 1 and 2 threads, every kernel set this CPU supports. Prints GMAC/s (multiply-adds of
+ * the logical matmul per second), tokens per second of the batch, the weight bandwidth and
+ * native/ref ratios; compare kernel sets only within one run.
  *
- *   cd packages/trueno && npx tsx native/bench/matmul-bench.ts [--json]
+ *   cd packages/trueno && npx tsx native/bench/matmul-bench.ts [--json] [--types q8_0,q4_0]
+ *     [--ntok 1,32] [--threads 1,2] [--isas avx512,avx2] [--no-ref]
+ *
+ * Defaults: q8_0,q4_0; nTok 1,32; threads 1,2; every ISA; with the reference (slow for large
+ * batches: --no-ref skips it).
  *
  * With --amx: the AMX int8 path against the avx512 VNNI kernels it replaces, as a ratio measured
  * in one run (alternating rounds), for qwen2.5-0.5b's FFN shapes in both directions and
@@ -25,6 +31,24 @@ import { loadNative } from '../../src/native/load-native.js';
 
 const N_IN = 896;
 const N_OUT = 4864;
+
+/** The value of `--name a,b,c` split at commas, or `def`. */
+function listArg(name: string, def: string[]): string[] {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1].split(',') : def;
+}
+
+function typeByName(name: string): GGMLType {
+  for (const t of Object.values(GGMLType)) {
+    if (typeof t === 'number' && dtypeInfo(t)?.name.toLowerCase() === name.toLowerCase()) return t;
+  }
+  throw new Error(`--types: unknown ggml type ${name} (use names like q4_K, q8_0, bf16)`);
+}
+
+const TYPES = listArg('types', ['q8_0', 'q4_0']).map(typeByName);
+const N_TOKS = listArg('ntok', ['1', '32']).map(Number);
+const THREADS = listArg('threads', ['1', '2']).map(Number);
+const WITH_REF = !process.argv.includes('--no-ref');
 
 /** Median seconds of one call, repeating until ~minSec of samples. */
 function time(fn: () => void, minSec = 0.4): number {
@@ -47,33 +71,38 @@ if (!native.addon) {
 }
 const addon = native.addon;
 const info = addon.info();
+const isas = listArg('isas', [...info.isas]).filter((isa) => info.isas.includes(isa));
 if (process.argv.includes('--amx')) {
   amxComparison();
   process.exit(0);
 }
 const rows: Record<string, unknown>[] = [];
-for (const type of [GGMLType.Q8_0, GGMLType.Q4_0]) {
-  const w = Tensor.view('ffn_up', type, [N_IN, N_OUT], quantize(type, randomF32(1, N_IN * N_OUT)));
-  for (const nTok of [1, 32]) {
-    const x = randomF32(2, N_IN * nTok);
-    const out = new Float32Array(N_OUT * nTok);
-    const macs = N_IN * N_OUT * nTok;
-    const ref = time(() => refBackend.matmul(w, x, nTok, out), nTok === 1 ? 0.5 : 1);
-    for (const isa of info.isas) {
+for (const type of TYPES) {
+  const kQuant = dtypeInfo(type).blockSize === 256;
+  const [nIn, nOut] = kQuant ? [N_OUT, N_IN] : [N_IN, N_OUT];
+  const w = Tensor.view(kQuant ? 'ffn_down' : 'ffn_up', type, [nIn, nOut], quantize(type, randomF32(1, nIn * nOut)));
+  for (const nTok of N_TOKS) {
+    const x = randomF32(2, nIn * nTok);
+    const out = new Float32Array(nOut * nTok);
+    const macs = nIn * nOut * nTok;
+    const ref = WITH_REF ? time(() => refBackend.matmul(w, x, nTok, out), nTok === 1 ? 0.5 : 1) : NaN;
+    for (const isa of isas) {
       addon.setIsa(isa);
-      for (const threads of [1, 2]) {
+      for (const threads of THREADS) {
         addon.setThreads(threads);
-        const t = time(() => addon.matmul(w.data, type, N_IN, N_OUT, x, nTok, out));
+        const t = time(() => addon.matmul(w.data, type, nIn, nOut, x, nTok, out));
         rows.push({
           type: dtypeInfo(type).name,
+          shape: `${nIn}x${nOut}`,
           nTok,
           isa,
           threads,
-          refGmacs: +(macs / ref / 1e9).toFixed(3),
+          refGmacs: WITH_REF ? +(macs / ref / 1e9).toFixed(3) : '-',
           nativeGmacs: +(macs / t / 1e9).toFixed(2),
           nativeUs: +(t * 1e6).toFixed(1),
+          tokPerS: Math.round(nTok / t),
           weightGBs: +(w.data.byteLength / t / 1e9).toFixed(1),
-          ratio: +(ref / t).toFixed(1),
+          ratio: WITH_REF ? +(ref / t).toFixed(1) : '-',
         });
       }
     }
@@ -84,7 +113,7 @@ addon.setThreads(info.physicalCores);
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ cpuIsa: info.isa, physicalCores: info.physicalCores, compiler: info.compiler, rows }, null, 2));
 } else {
-  console.log(`matmul ${N_IN}x${N_OUT}, ref = TS reference (1 thread); best ISA ${info.isa}, ${info.physicalCores} physical cores, ${info.compiler}`);
+  console.log(`matmul (nIn x nOut), ref = TS reference (1 thread); best ISA ${info.isa}, ${info.physicalCores} physical cores, ${info.compiler}`);
   console.table(rows);
 }
 

@@ -15,9 +15,15 @@ namespace trueno {
 constexpr int QK8_0 = 32;
 constexpr int QK_K = 256;
 constexpr size_t Q8_0_BYTES = 34;   // fp16 d, int8 qs[32]
+constexpr size_t Q8_1_BYTES = 36;   // fp16 d, fp16 s = d * sum(qs), int8 qs[32]
 constexpr size_t Q4_0_BYTES = 18;   // fp16 d, uint8 qs[16] (two nibbles each)
+constexpr size_t Q4_1_BYTES = 20;   // fp16 d, fp16 m, uint8 qs[16]
 constexpr size_t Q5_0_BYTES = 22;   // fp16 d, uint32 qh, uint8 qs[16]
+constexpr size_t Q5_1_BYTES = 24;   // fp16 d, fp16 m, uint32 qh, uint8 qs[16]
+constexpr size_t Q2_K_BYTES = 84;   // scales[16] (scale | min << 4), qs[64], fp16 d, fp16 dmin
+constexpr size_t Q3_K_BYTES = 110;  // hmask[32], qs[64], scales[12], fp16 d (unaligned blocks)
 constexpr size_t Q4_K_BYTES = 144;  // fp16 d, fp16 dmin, scales[12], qs[128]
+constexpr size_t Q5_K_BYTES = 176;  // fp16 d, fp16 dmin, scales[12], qh[32], qs[128]
 constexpr size_t Q6_K_BYTES = 210;  // ql[128], qh[64], int8 scales[16], fp16 d (unaligned blocks)
 constexpr size_t Q8_K_BYTES = 292;  // f32 d, int8 qs[256], int16 bsums[16]
 constexpr size_t Q8_K_QS = 4;
@@ -28,20 +34,31 @@ enum GgmlType : int {
   GGML_F32 = 0,
   GGML_F16 = 1,
   GGML_Q4_0 = 2,
+  GGML_Q4_1 = 3,
   GGML_Q5_0 = 6,
+  GGML_Q5_1 = 7,
   GGML_Q8_0 = 8,
+  GGML_Q8_1 = 9,
+  GGML_Q2_K = 10,
+  GGML_Q3_K = 11,
   GGML_Q4_K = 12,
+  GGML_Q5_K = 13,
   GGML_Q6_K = 14,
   GGML_Q8_K = 15,
+  GGML_BF16 = 30,
 };
 
 // Dense index of a supported weight type into kernel tables.
-enum Kind : int { K_F32, K_F16, K_Q4_0, K_Q5_0, K_Q8_0, K_Q4_K, K_Q6_K, K_COUNT };
+enum Kind : int {
+  K_F32, K_F16, K_Q4_0, K_Q5_0, K_Q8_0, K_Q4_K, K_Q6_K,
+  K_Q4_1, K_Q5_1, K_Q2_K, K_Q3_K, K_Q5_K, K_BF16,
+  K_COUNT
+};
 
 // The activation format a weight kind is dotted with (ggml's vec_dot_type), plus one native-only
 // layout: ACT_Q8_0_PAIRS, Q8_0 blocks regrouped for 512-bit kernels (see q8_0_pairs in
 // quantize-impl.h).
-enum ActFormat : int { ACT_F32, ACT_F16, ACT_Q8_0, ACT_Q8_K, ACT_Q8_0_PAIRS };
+enum ActFormat : int { ACT_F32, ACT_F16, ACT_Q8_0, ACT_Q8_K, ACT_Q8_0_PAIRS, ACT_Q8_1, ACT_BF16 };
 
 // ACT_Q8_0_PAIRS: per pair of Q8_0 blocks, 64 int8 quants then 16 floats (8 copies of each
 // block's scale); an odd last block is padded with zero quants and scales. 64-byte aligned.
@@ -57,13 +74,29 @@ static inline int kind_of(int t) {
     case GGML_Q8_0: return K_Q8_0;
     case GGML_Q4_K: return K_Q4_K;
     case GGML_Q6_K: return K_Q6_K;
+    case GGML_Q4_1: return K_Q4_1;
+    case GGML_Q5_1: return K_Q5_1;
+    case GGML_Q2_K: return K_Q2_K;
+    case GGML_Q3_K: return K_Q3_K;
+    case GGML_Q5_K: return K_Q5_K;
+    case GGML_BF16: return K_BF16;
     default: return -1;
   }
 }
 
 /** Values per block of weight kind `k`. */
 static inline int block_size(int k) {
-  return k == K_F32 || k == K_F16 ? 1 : (k == K_Q4_K || k == K_Q6_K ? QK_K : QK8_0);
+  switch (k) {
+    case K_F32:
+    case K_F16:
+    case K_BF16: return 1;
+    case K_Q2_K:
+    case K_Q3_K:
+    case K_Q4_K:
+    case K_Q5_K:
+    case K_Q6_K: return QK_K;
+    default: return QK8_0;
+  }
 }
 
 /** Bytes of a weight row of `n` values of kind `k` (n a multiple of the block size). */
@@ -76,6 +109,12 @@ static inline size_t row_bytes(int k, size_t n) {
     case K_Q8_0: return n / QK8_0 * Q8_0_BYTES;
     case K_Q4_K: return n / QK_K * Q4_K_BYTES;
     case K_Q6_K: return n / QK_K * Q6_K_BYTES;
+    case K_Q4_1: return n / QK8_0 * Q4_1_BYTES;
+    case K_Q5_1: return n / QK8_0 * Q5_1_BYTES;
+    case K_Q2_K: return n / QK_K * Q2_K_BYTES;
+    case K_Q3_K: return n / QK_K * Q3_K_BYTES;
+    case K_Q5_K: return n / QK_K * Q5_K_BYTES;
+    case K_BF16: return n * 2;
     default: return 0;
   }
 }
@@ -85,7 +124,13 @@ static inline ActFormat ggml_act_format(int k) {
   switch (k) {
     case K_F32: return ACT_F32;
     case K_F16: return ACT_F16;
+    case K_BF16: return ACT_BF16;
+    case K_Q4_1:
+    case K_Q5_1: return ACT_Q8_1;
+    case K_Q2_K:
+    case K_Q3_K:
     case K_Q4_K:
+    case K_Q5_K:
     case K_Q6_K: return ACT_Q8_K;
     default: return ACT_Q8_0;
   }
@@ -99,6 +144,8 @@ static inline size_t act_row_bytes(ActFormat f, size_t n) {
     case ACT_Q8_0: return n / QK8_0 * Q8_0_BYTES;
     case ACT_Q8_K: return n / QK_K * Q8_K_BYTES;
     case ACT_Q8_0_PAIRS: return (n / QK8_0 + 1) / 2 * Q8_0_PAIR_BYTES;
+    case ACT_Q8_1: return n / QK8_0 * Q8_1_BYTES;
+    case ACT_BF16: return n * 2;
   }
   return 0;
 }
@@ -173,6 +220,17 @@ static inline uint16_t fp32_to_fp16(float f) {
 }
 
 static inline float load_fp16(const uint8_t* p) { return fp16_to_fp32(load_u16(p)); }
+
+// ggml_compute_fp32_to_bf16 (ggml-impl.h), as fp32BitsToBf16 in bf16.ts: round to nearest even
+// by adding 0x7FFF + the kept lsb; a NaN keeps its sign and top payload and is forced quiet.
+static inline uint16_t fp32_to_bf16(float f) {
+  const uint32_t u = f32_bits(f);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16) | 64);
+  return (uint16_t)((u + (0x7FFFu + ((u >> 16) & 1))) >> 16);
+}
+
+// bf16 -> fp32 is exact: the bf16 bits are the top half of the float's.
+static inline float load_bf16(const uint8_t* p) { return f32_from_bits((uint32_t)load_u16(p) << 16); }
 
 // C's float -> int32 conversion as x86-64 executes it (cvttss2si): truncation; NaN and values out
 // of range give INT32_MIN. Written out so that it is defined behaviour in C++ (the reference,

@@ -4,6 +4,8 @@
 // 32-value block with the product of the two block scales.
 #include "kernel-set.h"
 #include "kquants-avx2.h"
+#include "kquants-low-avx2.h"
+#include "q4-1-q5-1-avx2.h"
 #include "quantize-impl.h"
 #include "rows-loop.h"
 #include "simd-avx2.h"
@@ -106,20 +108,22 @@ struct F32_AVX2 {
   }
 };
 
-struct F16_AVX2 {
+// F16 and BF16 weights (with activations of the same format).
+template <typename H>
+struct HalfAVX2 {
   static constexpr int NT = 4;
-  static float dot1(int n, const uint8_t* w, const uint8_t* y) { return dot_f16_avx2(n, w, y); }
+  static float dot1(int n, const uint8_t* w, const uint8_t* y) { return dot_half_avx2<H>(n, w, y); }
   static void dotN(int n, const uint8_t* w, const uint8_t* y, size_t ys, float* res) {
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     int i = 0;
     for (; i + 8 <= n; i += 8) {
-      const __m256 av = load_ph8(w + 2 * i);
-      for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(av, load_ph8(y + t * ys + 2 * i), acc[t]);
+      const __m256 av = H::v8(w + 2 * i);
+      for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(av, H::v8(y + t * ys + 2 * i), acc[t]);
     }
     for (int t = 0; t < NT; ++t) {
       float s = hsum_ps(acc[t]);
-      for (int k = i; k < n; ++k) s += f16s(w + 2 * k) * f16s(y + t * ys + 2 * k);
+      for (int k = i; k < n; ++k) s += H::s(w + 2 * k) * H::s(y + t * ys + 2 * k);
       res[t] = s;
     }
   }
@@ -127,13 +131,16 @@ struct F16_AVX2 {
 
 const KernelSet kSet = {
     "avx2",
-    {rows_loop<F32_AVX2>, rows_loop<F16_AVX2>, rows_loop<LegacyAVX2<UnpackQ4_0>>, rows_loop<LegacyAVX2<UnpackQ5_0>>,
-     rows_loop<LegacyAVX2<UnpackQ8_0>>, rows_loop<Q4K_AVX2>, rows_loop<Q6K_AVX2>},
+    {rows_loop<F32_AVX2>, rows_loop<HalfAVX2<HalfF16>>, rows_loop<LegacyAVX2<UnpackQ4_0>>, rows_loop<LegacyAVX2<UnpackQ5_0>>,
+     rows_loop<LegacyAVX2<UnpackQ8_0>>, rows_loop<Q4K_AVX2>, rows_loop<Q6K_AVX2>, rows_loop<Legacy1AVX2<UnpackQ4_1>>,
+     rows_loop<Legacy1AVX2<UnpackQ5_1>>, rows_loop<Q2K_AVX2>, rows_loop<Q3K_AVX2>, rows_loop<Q5K_AVX2>, rows_loop<HalfAVX2<HalfBF16>>},
     TRUENO_GGML_ACTS,
     quantize_q8_0_impl,
     quantize_q8_K_impl,
     to_f16_f16c,
     nullptr,
+    quantize_q8_1_impl,
+    to_bf16_impl,
 };
 
 }  // namespace

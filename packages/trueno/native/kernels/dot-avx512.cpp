@@ -1,10 +1,14 @@
 // AVX-512 (F, BW, VL, VNNI) kernels, compiled with those -m flags and chosen only when cpuid has
 // all of them. The Q8_0 family takes two 32-value blocks per 512-bit register and multiplies with
 // VNNI's _mm512_dpbusd_epi32 (u8 x s8 -> s32 in one instruction, replacing AVX2's
-// maddubs + madd); f32/f16 use 16-lane FMAs with masked tails. Q4_K/Q6_K reuse the AVX2 code,
-// which this TU compiles with EVEX encodings.
+// maddubs + madd); f32/f16/bf16 use 16-lane FMAs with masked tails; Q4_K/Q5_K/Q6_K have VNNI
+// kernels (kquants-vnni.h). Q2_K/Q3_K reuse the AVX2 code, which this TU compiles with EVEX
+// encodings; Q4_1/Q5_1 too, where the AVX2 header switches its u8 x s8 sums to 256-bit VNNI.
 #include "kernel-set.h"
 #include "kquants-avx2.h"
+#include "kquants-low-avx2.h"
+#include "kquants-vnni.h"
+#include "q4-1-q5-1-avx2.h"
 #include "quantize-impl.h"
 #include "rows-loop.h"
 #include "simd-avx2.h"
@@ -114,10 +118,20 @@ struct F32_AVX512 {
   static void dotN(int n, const uint8_t* w, const uint8_t* y, size_t ys, float* res) { dot<NT>(n, w, y, ys, res); }
 };
 
-inline __m512 load_ph16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)); }
-inline __m512 load_ph16_tail(const uint8_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+// 16 f16 or bf16 values as floats, and the first k of them (k < 16) with zeros after.
+struct Half16F16 {
+  static __m512 v16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)); }
+  static __m512 tail(const uint8_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+};
+struct Half16BF16 {
+  static __m512 widen(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
+  static __m512 v16(const uint8_t* p) { return widen(_mm256_loadu_si256((const __m256i*)p)); }
+  static __m512 tail(const uint8_t* p, __mmask16 m) { return widen(_mm256_maskz_loadu_epi16(m, p)); }
+};
 
-struct F16_AVX512 {
+// F16 and BF16 weights (with activations of the same format).
+template <typename H>
+struct HalfAVX512 {
   static constexpr int NT = 4;
   template <int N>
   static void dot(int n, const uint8_t* w, const uint8_t* y, size_t ys, float* res) {
@@ -125,13 +139,13 @@ struct F16_AVX512 {
     for (int t = 0; t < N; ++t) acc[t] = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-      const __m512 av = load_ph16(w + 2 * i);
-      for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(av, load_ph16(y + t * ys + 2 * i), acc[t]);
+      const __m512 av = H::v16(w + 2 * i);
+      for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(av, H::v16(y + t * ys + 2 * i), acc[t]);
     }
     if (i < n) {
       const __mmask16 m = tail_mask(n - i);
-      const __m512 av = load_ph16_tail(w + 2 * i, m);
-      for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(av, load_ph16_tail(y + t * ys + 2 * i, m), acc[t]);
+      const __m512 av = H::tail(w + 2 * i, m);
+      for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(av, H::tail(y + t * ys + 2 * i, m), acc[t]);
     }
     for (int t = 0; t < N; ++t) res[t] = _mm512_reduce_add_ps(acc[t]);
   }
@@ -139,8 +153,8 @@ struct F16_AVX512 {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     int i = 0;
     for (; i + 32 <= n; i += 32) {
-      s0 = _mm512_fmadd_ps(load_ph16(w + 2 * i), load_ph16(y + 2 * i), s0);
-      s1 = _mm512_fmadd_ps(load_ph16(w + 2 * i + 32), load_ph16(y + 2 * i + 32), s1);
+      s0 = _mm512_fmadd_ps(H::v16(w + 2 * i), H::v16(y + 2 * i), s0);
+      s1 = _mm512_fmadd_ps(H::v16(w + 2 * i + 32), H::v16(y + 2 * i + 32), s1);
     }
     float r;
     dot<1>(n - i, w + 2 * i, y + 2 * i, 0, &r);
@@ -151,13 +165,18 @@ struct F16_AVX512 {
 
 const KernelSet kSet = {
     "avx512",
-    {rows_loop<F32_AVX512>, rows_loop<F16_AVX512>, rows_loop<LegacyAVX512<UnpackQ4_0>>, rows_loop<LegacyAVX512<UnpackQ5_0>>,
-     rows_loop<LegacyAVX512<UnpackQ8_0>>, rows_loop<Q4K_AVX2>, rows_loop<Q6K_AVX2>},
-    {ACT_F32, ACT_F16, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_K, ACT_Q8_K},
+    {rows_loop<F32_AVX512>, rows_loop<HalfAVX512<Half16F16>>, rows_loop<LegacyAVX512<UnpackQ4_0>>,
+     rows_loop<LegacyAVX512<UnpackQ5_0>>, rows_loop<LegacyAVX512<UnpackQ8_0>>, rows_loop<Q4K_VNNI>, rows_loop<Q6K_VNNI>,
+     rows_loop<Legacy1AVX2<UnpackQ4_1>>, rows_loop<Legacy1AVX2<UnpackQ5_1>>, rows_loop<Q2K_AVX2>, rows_loop<Q3K_AVX2>,
+     rows_loop<Q5K_VNNI>, rows_loop<HalfAVX512<Half16BF16>>},
+    {ACT_F32, ACT_F16, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_0_PAIRS, ACT_Q8_K, ACT_Q8_K, ACT_Q8_1, ACT_Q8_1, ACT_Q8_K,
+     ACT_Q8_K, ACT_Q8_K, ACT_BF16},
     quantize_q8_0_impl,
     quantize_q8_K_impl,
     to_f16_f16c,
     q8_0_pairs_impl,
+    quantize_q8_1_impl,
+    to_bf16_impl,
 };
 
 }  // namespace

@@ -12,22 +12,43 @@
 namespace trueno {
 namespace {
 
-// quantize_row_q8_0_ref: d = amax / 127, q = roundf(x / d) computed as x * (1 / d).
+// One 32-value block as quantize_row_q8_0_ref / quantize_row_q8_1_ref (quantizeBlock8 in q8-0.ts):
+// d = amax / 127, q = roundf(x / d) computed as x * (1 / d). Writes fp16 d at `yd`, the quants at
+// `qs` and, when `ys` is set, Q8_1's s = fp16(sum(q) * d) (the int sum is exact in float).
+inline void quantize_block8(const float* xb, uint8_t* yd, uint8_t* qs, uint8_t* ys) {
+  float amax = 0.0f;
+  for (int j = 0; j < QK8_0; ++j) {
+    const float av = std::fabs(xb[j]);  // fabs, not x < 0 ? -x : x, which keeps -0's sign
+    amax = amax > av ? amax : av;  // C's MAX(): a NaN in av resets amax, as in ggml
+  }
+  const float d = amax / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  const uint16_t dh = fp32_to_fp16(d);
+  std::memcpy(yd, &dh, 2);
+  int sum = 0;
+  for (int j = 0; j < QK8_0; ++j) {
+    const int8_t q = (int8_t)(uint8_t)(round_away_i32(xb[j] * id) & 0xFF);  // int8_t assignment
+    qs[j] = (uint8_t)q;
+    sum += q;
+  }
+  if (ys) {
+    const uint16_t sh = fp32_to_fp16((float)sum * d);
+    std::memcpy(ys, &sh, 2);
+  }
+}
+
 [[maybe_unused]] void quantize_q8_0_impl(const float* x, uint8_t* y, int n) {
-  const int nb = n / QK8_0;
-  for (int i = 0; i < nb; ++i) {
-    const float* xb = x + i * QK8_0;
+  for (int i = 0; i < n / QK8_0; ++i) {
     uint8_t* yb = y + i * Q8_0_BYTES;
-    float amax = 0.0f;
-    for (int j = 0; j < QK8_0; ++j) {
-      const float av = std::fabs(xb[j]);  // fabs, not x < 0 ? -x : x, which keeps -0's sign
-      amax = amax > av ? amax : av;  // C's MAX(): a NaN in av resets amax, as in ggml
-    }
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    const uint16_t dh = fp32_to_fp16(d);
-    std::memcpy(yb, &dh, 2);
-    for (int j = 0; j < QK8_0; ++j) yb[2 + j] = (uint8_t)(round_away_i32(xb[j] * id) & 0xFF);
+    quantize_block8(x + i * QK8_0, yb, yb + 2, nullptr);
+  }
+}
+
+// Q8_1 (the activations of Q4_1 / Q5_1): d at 0, s at 2, quants at 4.
+[[maybe_unused]] void quantize_q8_1_impl(const float* x, uint8_t* y, int n) {
+  for (int i = 0; i < n / QK8_0; ++i) {
+    uint8_t* yb = y + i * Q8_1_BYTES;
+    quantize_block8(x + i * QK8_0, yb, yb + 4, yb + 2);
   }
 }
 
@@ -88,6 +109,14 @@ namespace {
         for (int k = 0; k < 8; ++k) d[8 * h + k] = 0.0f;
       }
     }
+  }
+}
+
+// ggml_fp32_to_bf16_row: bf16 activations of BF16 weights (ggml's vec_dot_type of BF16).
+[[maybe_unused]] void to_bf16_impl(const float* x, uint8_t* y, int n) {
+  for (int i = 0; i < n; ++i) {
+    const uint16_t h = fp32_to_bf16(x[i]);
+    std::memcpy(y + 2 * i, &h, 2);
   }
 }
 

@@ -80,18 +80,35 @@ inline float dot_f32_avx2(int n, const float* a, const float* b) {
 
 inline __m256 load_ph8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p)); }
 
-inline float dot_f16_avx2(int n, const uint8_t* a, const uint8_t* b) {
+// 8 bf16 values as floats, exactly: a bf16 is the top half of a float32.
+inline __m256 load_bf8(const uint8_t* p) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
+}
+
+// The two 16-bit float formats, for kernels written once for both.
+struct HalfF16 {
+  static __m256 v8(const uint8_t* p) { return load_ph8(p); }
+  static float s(const uint8_t* p) { return f16s(p); }
+};
+struct HalfBF16 {
+  static __m256 v8(const uint8_t* p) { return load_bf8(p); }
+  static float s(const uint8_t* p) { return load_bf16(p); }
+};
+
+// Products of two f16 (or two bf16) values are exact in float; FMA sums in 8 lanes x 4 chains.
+template <typename H>
+inline float dot_half_avx2(int n, const uint8_t* a, const uint8_t* b) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
   int i = 0;
   for (; i + 32 <= n; i += 32) {
-    s0 = _mm256_fmadd_ps(load_ph8(a + 2 * i), load_ph8(b + 2 * i), s0);
-    s1 = _mm256_fmadd_ps(load_ph8(a + 2 * i + 16), load_ph8(b + 2 * i + 16), s1);
-    s2 = _mm256_fmadd_ps(load_ph8(a + 2 * i + 32), load_ph8(b + 2 * i + 32), s2);
-    s3 = _mm256_fmadd_ps(load_ph8(a + 2 * i + 48), load_ph8(b + 2 * i + 48), s3);
+    s0 = _mm256_fmadd_ps(H::v8(a + 2 * i), H::v8(b + 2 * i), s0);
+    s1 = _mm256_fmadd_ps(H::v8(a + 2 * i + 16), H::v8(b + 2 * i + 16), s1);
+    s2 = _mm256_fmadd_ps(H::v8(a + 2 * i + 32), H::v8(b + 2 * i + 32), s2);
+    s3 = _mm256_fmadd_ps(H::v8(a + 2 * i + 48), H::v8(b + 2 * i + 48), s3);
   }
-  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(load_ph8(a + 2 * i), load_ph8(b + 2 * i), s0);
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(H::v8(a + 2 * i), H::v8(b + 2 * i), s0);
   float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  for (; i < n; ++i) sum += f16s(a + 2 * i) * f16s(b + 2 * i);
+  for (; i < n; ++i) sum += H::s(a + 2 * i) * H::s(b + 2 * i);
   return sum;
 }
 

@@ -59,7 +59,8 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
     o.Set("threads", engine_->pool().size());
     o.Set("physicalCores", trueno::physical_cores());
     static const int kTypes[] = {trueno::GGML_F32, trueno::GGML_F16, trueno::GGML_Q4_0, trueno::GGML_Q5_0,
-                                 trueno::GGML_Q8_0, trueno::GGML_Q4_K, trueno::GGML_Q6_K};
+                                 trueno::GGML_Q8_0, trueno::GGML_Q4_K, trueno::GGML_Q6_K,
+                                 trueno::GGML_Q4_1, trueno::GGML_Q5_1, trueno::GGML_Q2_K, trueno::GGML_Q3_K, trueno::GGML_Q5_K, trueno::GGML_BF16};
     Napi::Array types = Napi::Array::New(env, std::size(kTypes));
     for (size_t i = 0; i < std::size(kTypes); ++i) types.Set(i, kTypes[i]);
     o.Set("types", types);
@@ -132,7 +133,7 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
     return env.Undefined();
   }
 
-  // quantizeRow(format: 'q8_0' | 'q8_K' | 'f16', x: Float32Array, y: Uint8Array)
+  // quantizeRow(format: 'q8_0' | 'q8_1' | 'q8_K' | 'f16' | 'bf16', x: Float32Array, y: Uint8Array)
   Napi::Value QuantizeRow(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "format must be a string");
@@ -144,7 +145,9 @@ class TruenoAddon : public Napi::Addon<TruenoAddon> {
     if (f == "q8_0") fmt = trueno::ACT_Q8_0, block = trueno::QK8_0;
     else if (f == "q8_K") fmt = trueno::ACT_Q8_K, block = trueno::QK_K;
     else if (f == "f16") fmt = trueno::ACT_F16, block = 1;
-    else throw Napi::TypeError::New(env, "format must be q8_0, q8_K or f16, got " + f);
+    else if (f == "q8_1") fmt = trueno::ACT_Q8_1, block = trueno::QK8_0;
+    else if (f == "bf16") fmt = trueno::ACT_BF16, block = 1;
+    else throw Napi::TypeError::New(env, "format must be q8_0, q8_1, q8_K, f16 or bf16, got " + f);
     Napi::Float32Array x = info[1].As<Napi::Float32Array>();
     Napi::Uint8Array y = info[2].As<Napi::Uint8Array>();
     const size_t n = x.ElementLength();

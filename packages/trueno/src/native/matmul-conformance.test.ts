@@ -14,7 +14,21 @@ import type { Tensor } from '../tensor.js';
 import { forEachIsa, nativeAddon, nativeSuite } from './test-native.js';
 import { GENERIC_MATMUL_NMSE, MATMUL_NMSE, nmse } from './tolerances.js';
 
-const TYPES = [GGMLType.F32, GGMLType.F16, GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q6_K] as const;
+const TYPES = [
+  GGMLType.F32,
+  GGMLType.F16,
+  GGMLType.BF16,
+  GGMLType.Q8_0,
+  GGMLType.Q4_0,
+  GGMLType.Q4_1,
+  GGMLType.Q5_0,
+  GGMLType.Q5_1,
+  GGMLType.Q2_K,
+  GGMLType.Q3_K,
+  GGMLType.Q4_K,
+  GGMLType.Q5_K,
+  GGMLType.Q6_K,
+] as const;
 const MAX_ROWS = 1023;
 
 /** Row lengths per type: whole blocks up to 1023 values, plus qwen2.5-0.5b's 896 where blocks allow. */
@@ -96,7 +110,7 @@ describe.skipIf(!nativeAddon)(nativeSuite('native matmul conformance'), () => {
     const w = weight(GGMLType.Q8_0, 32).rows(0, 4);
     const x = new Float32Array(64);
     const out = new Float32Array(8);
-    expect(() => addon.matmul(w.data, GGMLType.Q4_1, 32, 4, x, 1, out)).toThrow(/no native kernel/);
+    expect(() => addon.matmul(w.data, GGMLType.Q8_1, 32, 4, x, 1, out)).toThrow(/no native kernel/);
     expect(() => addon.matmul(w.data, GGMLType.Q8_0, 33, 4, x, 1, out)).toThrow(/whole number of blocks/);
     expect(() => addon.matmul(w.data, GGMLType.Q8_0, 32, 5, x, 1, out)).toThrow(/bytes/);
     expect(() => addon.matmul(w.data, GGMLType.Q8_0, 32, 4, x, 3, out)).toThrow(/x is shorter/);

@@ -36,7 +36,7 @@ export interface NativeAddonInfo {
 }
 
 /** Activation formats the addon can quantize to (for tests of byte-exactness). */
-export type NativeActFormat = 'q8_0' | 'q8_K' | 'f16';
+export type NativeActFormat = 'q8_0' | 'q8_1' | 'q8_K' | 'f16' | 'bf16';
 
 /** The functions the addon exports. All throw TypeError/RangeError on bad arguments. */
 export interface NativeAddon {

@@ -2,9 +2,11 @@
  * The `native` backend: every brick of the forward pass runs in the C++ addon. Matmul (SIMD
  * kernels per weight type) and attention (per (token, head) work items) use the thread pool;
  * RMSNorm, RoPE, bias, residual add, SwiGLU, softmax, the KV store, the embedding lookup and
- * argmax run on the calling thread. Weight types without a native matmul kernel, or without a
- * native dequantizer for getRows (the addon's info() lists both), fall back to this backend's own
- * {@link RefBackend}, per call, and are counted in {@link fallbacks} and {@link getRowsFallbacks}. Shapes are checked here with the reference's checks (the same
+ * argmax run on the calling thread. Weight types without a native matmul kernel (of the
+ * foundation's types only q8_1 and q8_K, activation formats that models do not store weights in),
+ * or without a native dequantizer for getRows (the addon's info() lists both), fall back to this
+ * backend's own {@link RefBackend}, per call, and are counted in {@link fallbacks} and
+ * {@link getRowsFallbacks}. Shapes are checked here with the reference's checks (the same
  * BackendArgumentError messages); the addon checks again before it touches memory.
  */
 import { GGMLType, dtypeInfo } from '../dtype.js';

@@ -1,13 +1,16 @@
 /**
  * The addon's activation quantizers produce the same bytes as the TypeScript reference (ggml's
- * quantize_row_q8_0_ref / quantize_row_q8_K_ref), on every kernel set: the native matmul is only
- * comparable with the reference if both dot the same activation bytes. Includes the rounding
- * traps (roundf's half away from zero for Q8_0, nearest_int's half to even for Q8_K), zero
- * blocks, subnormals, huge values and inf/NaN.
+ * quantize_row_q8_0_ref / quantize_row_q8_1_ref / quantize_row_q8_K_ref, the f16 and bf16 row
+ * conversions), on every kernel set: the native matmul is only comparable with the reference if
+ * both dot the same activation bytes. Includes the rounding traps (roundf's half away from zero
+ * for Q8_0 / Q8_1, nearest_int's half to even for Q8_K), zero blocks, subnormals, huge values and
+ * inf/NaN.
  */
 import { describe, expect, it } from 'vitest';
+import { bf16Ops } from '../quant/bf16.js';
 import { f16Ops } from '../quant/f16.js';
 import { q8_0Ops } from '../quant/q8-0.js';
+import { q8_1Ops } from '../quant/q8-1.js';
 import { q8_KOps } from '../quant/q8-k.js';
 import type { QuantOps } from '../quant/quant-ops.js';
 import { randomF32, rng } from '../backend/test-support.js';
@@ -63,6 +66,10 @@ describe.skipIf(!nativeAddon)(nativeSuite('native activation quantizers'), () =>
     check('q8_0', q8_0Ops, (n) => (n / 32) * 34, true);
   });
 
+  it('Q8_1: same bytes as quantize_row_q8_1_ref (d, s = fp16(d * sum q), quants) on every ISA [F-NATIVE-1]', () => {
+    check('q8_1', q8_1Ops, (n) => (n / 32) * 36, true);
+  });
+
   it('Q8_K: same bytes as quantize_row_q8_K_ref on every ISA [F-NATIVE-2]', () => {
     // NaN excluded: nearest_int(NaN) reads NaN payload bits, which V8 does not preserve.
     check('q8_K', q8_KOps, (n) => (n / 256) * 292, false);
@@ -71,6 +78,11 @@ describe.skipIf(!nativeAddon)(nativeSuite('native activation quantizers'), () =>
   it('f16 activations: same bytes as ggml_fp32_to_fp16_row for non-NaN values on every ISA', () => {
     // F16C and the software conversion agree except for NaN payloads.
     check('f16', f16Ops, (n) => n * 2, false);
+  });
+
+  it('bf16 activations: same bytes as ggml_fp32_to_bf16_row, NaN included, on every ISA', () => {
+    // Integer rounding on the float bits (no hardware conversion), so NaNs are quieted the same way.
+    check('bf16', bf16Ops, (n) => n * 2, true);
   });
 
   it('rejects a format it does not know and rows that are not whole blocks', () => {

@@ -20,6 +20,12 @@ export const MATMUL_NMSE: Readonly<Partial<Record<GGMLType, number>>> = {
   [GGMLType.Q5_0]: 1e-11,
   [GGMLType.Q4_K]: 1e-11,
   [GGMLType.Q6_K]: 1e-11,
+  [GGMLType.Q4_1]: 1e-11,
+  [GGMLType.Q5_1]: 1e-11,
+  [GGMLType.Q2_K]: 1e-11,
+  [GGMLType.Q3_K]: 1e-11,
+  [GGMLType.Q5_K]: 1e-11,
+  [GGMLType.BF16]: 1e-11,
 };
 
 /**

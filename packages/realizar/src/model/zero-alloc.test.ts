@@ -96,6 +96,9 @@ class StillBackend implements Backend {
   softmax(_x: Float32Array, _nRows: number, _n: number, _scale?: number): void {}
   storeKv(_k: Float32Array, _v: Float32Array, _kc: Float32Array, _vc: Float32Array, _p: AttentionParams): void {}
   attention(_q: Float32Array, _kc: Float32Array, _vc: Float32Array, _out: Float32Array, _p: AttentionParams): void {}
+  argmax(_x: Float32Array, _n: number): number {
+    return 0;
+  }
 }
 
 /** One decode step at a time: forward the last token (through one reused array), sample, accept. */

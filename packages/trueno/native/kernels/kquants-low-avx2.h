@@ -44,6 +44,9 @@ struct Q2K_AVX2 {
     for (int t = 0; t < N; ++t) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; ++i) {
       const uint8_t* xb = x + (size_t)i * Q2_K_BYTES;
+      // Decode prefetch (simd-avx2.h), 1 / 2 threads, GB/s, none -> 2 KiB: 4.3/4.5, 3.7/3.4, 4.2/4.0
+      // -> 8.0/6.1, 7.6/7.3, 8.6/7.7 (1 KiB ~15% less).
+      if (N == 1) prefetch_ahead<Q2_K_BYTES>(xb, 2048);
       const float d = f16s(xb + 80);
       const float dmin = -f16s(xb + 82);
       const __m128i mins_and_scales = _mm_loadu_si128((const __m128i*)xb);
@@ -97,6 +100,8 @@ struct Q3K_AVX2 {
     for (int t = 0; t < N; ++t) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; ++i) {
       const uint8_t* xb = x + (size_t)i * Q3_K_BYTES;
+      // Decode prefetch, none -> 2 KiB: 4.6/4.5, 3.8/2.2, 4.6/4.5 -> 6.7/5.3, 8.2/8.3, 7.4/7.0 GB/s.
+      if (N == 1) prefetch_ahead<Q3_K_BYTES>(xb, 2048);
       const float d = f16s(xb + 108);
       // The 12 scale bytes -> 16 six-bit scales (low nibbles, then two high bits each), minus 32.
       uint32_t aux[3];

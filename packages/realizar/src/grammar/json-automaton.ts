@@ -354,6 +354,17 @@ export function canEnd(f: Frame): boolean {
   return false;
 }
 
+/**
+ * The string lexer table of `f` and its state when `f` lexes an unconstrained string (a string value
+ * or a free key with no declared names), else null: such a frame's next bytes depend only on the
+ * lexer until its closing quote.
+ */
+export function stringLexer(f: Frame): { table: Int8Array; state: number; escapes: boolean } | null {
+  if (f.k === STR) return { table: LEX_ESC, state: f.st, escapes: true };
+  if (f.k === KEY && f.st >= 0 && (f.node as ObjectNode).names.length === 0) return { table: LEX_ESC, state: f.st, escapes: true };
+  return null;
+}
+
 /** True when `f` is inside a string with no pending escape or UTF-8 sequence and no content constraint. */
 export function isPlainString(f: Frame): boolean {
   return f.st === 0 && (f.k === STR || (f.k === KEY && f.cands!.length === 0));

@@ -90,7 +90,7 @@ describe('JSON constraints on a synthetic vocabulary', () => {
         const v: unknown = JSON.parse(r.text);
         if (!validate(v)) throw new Error(`${name}: ${r.text} fails: ${ajv.errorsText(validate.errors)}`);
       }),
-      { numRuns: 300 },
+      { numRuns: 120 },
     );
   });
 

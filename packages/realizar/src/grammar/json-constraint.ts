@@ -5,7 +5,7 @@
  * cached by automaton state (inside a long string the state repeats at every step).
  */
 import { ConstraintViolationError } from './grammar-errors.js';
-import { type Frame, canEnd, initialState, isPlainString, stateKey, step } from './json-automaton.js';
+import { type Frame, canEnd, initialState, isPlainString, stateKey, step, stringLexer } from './json-automaton.js';
 import type { SchemaNode } from './json-schema-compile.js';
 import type { TokenTrie } from './token-trie.js';
 
@@ -26,6 +26,29 @@ export interface TokenConstraint {
 }
 
 const CACHE_ENTRIES = 16;
+
+const stringTables = new WeakMap<TokenTrie, Map<string, { inside: Uint8Array; closing: Int32Array }>>();
+
+/** Tokens that, from lexer state `state`, stay inside the string, and those that reach its closing quote. */
+function insideStringMask(trie: TokenTrie, table: Int8Array, state: number): { inside: Uint8Array; closing: Int32Array } {
+  let byTable = stringTables.get(trie);
+  if (!byTable) stringTables.set(trie, (byTable = new Map()));
+  const key = `${state}:${table[0x5c]}`;
+  let hit = byTable.get(key);
+  if (hit) return hit;
+  const inside = new Uint8Array(trie.vocabSize);
+  const closing: number[] = [];
+  for (const id of trie.order) {
+    const b = trie.bytes[id]!;
+    let s = state;
+    for (let i = 0; i < b.length && s >= 0; i++) s = table[s * 256 + b[i]];
+    if (s >= 0) inside[id] = 1;
+    else if (s === -2) closing.push(id);
+  }
+  hit = { inside, closing: Int32Array.from(closing) };
+  byTable.set(key, hit);
+  return hit;
+}
 
 /** {@link TokenConstraint} over a compiled schema. */
 export class JsonConstraint implements TokenConstraint {
@@ -53,11 +76,26 @@ export class JsonConstraint implements TokenConstraint {
       mask.set(hit);
       return;
     }
-    mask.fill(0);
-    this.walk(0, this.tops, mask);
+    const lex = this.tops.length === 1 ? stringLexer(this.tops[0]) : null;
+    if (lex) this.stringMask(lex.table, lex.state, mask);
+    else {
+      mask.fill(0);
+      this.walk(0, this.tops, mask);
+    }
     if (this.tops.some(canEnd)) for (const id of t.eog) mask[id] = 1;
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, mask.slice(0, t.vocabSize));
+  }
+
+  /**
+   * Inside an unconstrained string: the tokens that stay inside it come from a per-vocabulary table
+   * (lexer state → mask, built once); only tokens that close the string are stepped through the
+   * whole automaton.
+   */
+  private stringMask(table: Int8Array, state: number, mask: Uint8Array): void {
+    const { inside, closing } = insideStringMask(this.trie, table, state);
+    mask.set(inside);
+    for (const id of closing) if (this.wouldAccept(this.trie.bytes[id]!)) mask[id] = 1;
   }
 
   private walk(node: number, states: readonly Frame[], mask: Uint8Array): void {

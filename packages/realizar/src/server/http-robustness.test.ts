@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const auth = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
-const post = (path: string, body: BodyInit, headers: Record<string, string> = auth) => fetch(`${s.url}${path}`, { method: 'POST', headers, body });
+const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = auth) => fetch(`${s.url}${path}`, { method: 'POST', headers, body });
 const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, ...extra });
 
 async function expectError(r: Response, status: number, param?: string | null) {
@@ -103,7 +103,7 @@ describe('HTTP robustness', () => {
         limited++;
         expect(r.status).toBe(429);
         expect(r.headers.get('retry-after')).toBe('1');
-        expect((await r.json()).error.type).toBe('rate_limit_error');
+        expect(((await r.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
       }
     }
     expect(ok + limited).toBe(64);

@@ -20,7 +20,8 @@ describe('ollama client against apr serve', () => {
     expect(tags.models[0].details.quantization_level).toBe('Q8_0');
     const show = await ollama.show({ model: 'tiny:latest' });
     expect(show.template).toContain('im_start');
-    expect(show.model_info['qwen2.context_length']).toBe(2048);
+    // JSON object at runtime (the client's type says Map)
+    expect((show.model_info as unknown as Record<string, unknown>)['qwen2.context_length']).toBe(2048);
   });
 
   it('generate (not streamed): response and ns timings, eval_count = generated tokens', async () => {

@@ -72,7 +72,7 @@ describe('openai client against apr serve', () => {
   });
 
   it('chat logprobs + top_logprobs', async () => {
-    const r = await client.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 2 });
+    const r = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'x' }], max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 2 });
     const c = r.choices[0].logprobs!.content!;
     expect(c.length).toBe(r.usage!.completion_tokens);
     for (const t of c) {
@@ -93,21 +93,22 @@ describe('openai client against apr serve', () => {
   });
 
   it('json_object and json_schema become engine constraints', async () => {
-    await client.chat.completions.create({ messages: [{ role: 'user', content: 'json' }], max_tokens: 2, response_format: { type: 'json_object' } });
+    await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'json' }], max_tokens: 2, response_format: { type: 'json_object' } });
     expect(s.tiny.seen.at(-1)!.constraint).toEqual({ kind: 'json_object' });
     const schema = { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] };
-    await client.chat.completions.create({ messages: [{ role: 'user', content: 'json' }], max_tokens: 2, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } });
+    await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'json' }], max_tokens: 2, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } });
     expect(s.tiny.seen.at(-1)!.constraint).toEqual({ kind: 'json_schema', schema });
   });
 
   it('tools: rendered into the prompt; a tool message round trip is accepted', async () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    const r = await client.chat.completions.create({ messages: [{ role: 'user', content: 'weather in Paris?' }], tools, max_tokens: 4 });
+    const r = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'weather in Paris?' }], tools, max_tokens: 4 });
     const text = await s.tiny.detokenize(s.tiny.seen.at(-1)!.prompt);
     expect(text).toContain('get_weather');
     expect(text).toContain('<tool_call>');
     expect(['stop', 'length', 'tool_calls']).toContain(r.choices[0].finish_reason);
     const r2 = await client.chat.completions.create({
+      model: 'tiny',
       tools,
       max_tokens: 2,
       messages: [
@@ -124,7 +125,7 @@ describe('openai client against apr serve', () => {
     const bad = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
     await expect(bad.models.list()).rejects.toMatchObject({ status: 401 });
     await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404, param: 'model' });
-    await expect(client.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], n: 2 })).rejects.toMatchObject({ status: 400, param: 'n' });
-    await expect(client.chat.completions.create({ messages: [{ role: 'user', content: 'x' }], max_tokens: 100000 })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
+    await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'x' }], n: 2 })).rejects.toMatchObject({ status: 400, param: 'n' });
+    await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'x' }], max_tokens: 100000 })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
   });
 });

@@ -5,6 +5,7 @@ import { registerCheck } from './commands/check.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { CliError, reportError } from './cli-error.js';
 
@@ -40,6 +41,7 @@ export async function main(
   registerBench(program, io);
   registerCheck(program, io);
   registerInfo(program, io);
+  registerServe(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

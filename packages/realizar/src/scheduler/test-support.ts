@@ -2,8 +2,7 @@
  * Test support of the scheduler tests: a tiny generated model (ref backend) with its tokenizer,
  * and a driver that runs a scheduler to completion collecting each request's events.
  */
-import { selectBackend } from '@sovereign/trueno';
-import { GGMLType } from '@sovereign/trueno';
+import { GGMLType, selectBackend } from '@sovereign/trueno';
 import { readGGUF } from '../gguf/gguf-reader.js';
 import { loadModel, type Model } from '../model/model.js';
 import { type TestModelSpec, testModel } from '../model/test-model.js';

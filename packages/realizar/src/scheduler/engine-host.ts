@@ -111,7 +111,11 @@ export class EngineHost {
         const { req } = m;
         try {
           if (req.constraint && !this.sched.hasConstraints) this.sched.setConstraintFactory(await loadConstraintFactory());
-          this.sched.submit(req, (event) => this.post({ type: 'event', id: req.id, event }));
+          this.sched.submit(req, (event) => {
+            // Stats first: a consumer reading stats() when it sees 'done' sees its slot free.
+            if (event.type === 'done') this.postStats();
+            this.post({ type: 'event', id: req.id, event });
+          });
         } catch (e) {
           this.post({ type: 'rejected', id: req.id, error: serializeError(e) });
           return;

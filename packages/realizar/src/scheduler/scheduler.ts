@@ -268,13 +268,12 @@ export class Scheduler {
       if (fed >= 0) this.slots[seq].tokens.push(fed); // the slot's cache now holds the fed-back token
       if (live.slot < 0) continue; // cancelled by a sink during this step
       try {
-        this.sampleAndEmit(live, r.logitsOf(out));
         decoded++;
+        this.sampleAndEmit(live, r.logitsOf(out));
       } catch (e) {
         this.fail(live, e);
       }
     }
-    this.totals.generated += decoded;
     this.rates.record(promptTokens, decoded);
     this.admit();
     return true;
@@ -353,6 +352,7 @@ export class Scheduler {
     if (live.generated === 0) live.firstTokenAt = t;
     live.lastTokenAt = t;
     live.generated++;
+    this.totals.generated++; // before the events, so stats read at 'done' count this token
     const logprob = req.logprobs || (req.topLogprobs ?? 0) > 0 ? this.logprobOf(logits, token, req.topLogprobs ?? 0) : undefined;
 
     const stream = live.stream!;

@@ -42,6 +42,8 @@ describe('openServeEngine (worker thread)', () => {
     expect(engine.model.quantization.toLowerCase()).toBe('q8_0');
     const reqs = [req('a', prompt(10, 1), 12), req('b', prompt(20, 2), 9)];
     const [a, b] = await Promise.all(reqs.map((r) => collect(engine.generate(r))));
+    // Stats are sent before each 'done': once both are seen, the slots read free.
+    expect(engine.stats()).toMatchObject({ activeSlots: 0, generatedTokensTotal: a.length + b.length - 2 });
     const { model, tokenizer } = tinyModel();
     const local = runAll(model, tokenizer, reqs);
     const ids = (ev: ServeEvent[]) => ev.flatMap((e) => (e.type === 'token' ? [e.id] : []));

@@ -41,7 +41,7 @@ export class BatchRunner {
   /** Segments of the current batch, in row order: segs[0..nSeg). */
   private readonly segs: BatchSegment[];
   private readonly batch: Mutable<ProfiledForwardBatch>;
-  /** Logits, (maxRows, vocab): one row per output of the current batch. */
+  /** Logits, (sequences, vocab): one row per output of the current batch (at most one per sequence). */
   private readonly logits: Float32Array;
   /** Views of the logits rows, made once. */
   private readonly rows: Float32Array[];
@@ -66,8 +66,8 @@ export class BatchRunner {
     this.seqSegs = Array.from({ length: opts.sequences }, () => new BatchSegment(c, new KvCache(c.nLayers, c.nKvHeads, opts.contextLength, c.headDim)));
     this.positions = new Int32Array(opts.sequences);
     this.segs = [];
-    this.logits = new Float32Array(opts.maxRows * c.vocabSize);
-    this.rows = Array.from({ length: opts.maxRows }, (_, i) => this.logits.subarray(i * c.vocabSize, (i + 1) * c.vocabSize));
+    this.logits = new Float32Array(opts.sequences * c.vocabSize);
+    this.rows = Array.from({ length: opts.sequences }, (_, i) => this.logits.subarray(i * c.vocabSize, (i + 1) * c.vocabSize));
     this.inBatch = new Uint8Array(opts.sequences);
     this.batch = { nTok: 0, nSeg: 0, segs: this.segs, logits: this.logits, onLayer: undefined, profiler: undefined, hidden: undefined };
   }

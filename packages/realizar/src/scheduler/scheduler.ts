@@ -17,7 +17,7 @@
  * Logprobs are the model's raw distribution (log-softmax of the logits before temperature,
  * penalties, truncation and constraint masks), as OpenAI reports them.
  */
-import { ContextOverflowError, InvalidTokenError } from '../model/errors.js';
+import { InvalidTokenError } from '../model/errors.js';
 import type { Model } from '../model/model.js';
 import type { BatchRunner } from '../model/batch-runner.js';
 import { GenerateOptionsError } from '../engine/errors.js';
@@ -35,6 +35,7 @@ import {
   type ServeStats,
   type TokenLogprob,
 } from '../server/engine-api.js';
+import { embedMean } from './embed.js';
 import { ConstraintUnavailableError, type ConstraintFactory, type LiveConstraint } from './constraint.js';
 import { pickSlot } from './prefix-match.js';
 import { RateWindow } from './rate-window.js';
@@ -427,29 +428,9 @@ export class Scheduler {
     return (this.vocabTexts ??= Array.from({ length: this.vocab }, (_, i) => this.tokenizer.decode([i])));
   }
 
-  /** Mean-pooled, L2-normalised final hidden states (after the output norm) of each input. */
+  /** Mean-pooled, L2-normalised final hidden states of each input (see ./embed.ts). */
   embed(inputs: ReadonlyArray<readonly number[]>): { embeddings: number[][]; promptTokens: number } {
-    const { dim, contextLength } = this.model.config;
-    const embeddings: number[][] = [];
-    let promptTokens = 0;
-    for (const [n, ids] of inputs.entries()) {
-      if (ids.length === 0) throw new GenerateOptionsError(`embedding input ${n} has no tokens`);
-      if (ids.length > contextLength) throw new ContextOverflowError(0, ids.length, contextLength);
-      const session = this.model.createSession({ contextLength: ids.length });
-      const hidden = new Float32Array(ids.length * dim); // (nTok, dim)
-      session.forward(ids, { hidden });
-      const sum = new Float64Array(dim);
-      for (let t = 0; t < ids.length; t++) for (let d = 0; d < dim; d++) sum[d] += hidden[t * dim + d];
-      let norm = 0;
-      for (let d = 0; d < dim; d++) {
-        sum[d] /= ids.length;
-        norm += sum[d] * sum[d];
-      }
-      norm = Math.sqrt(norm);
-      embeddings.push(Array.from(sum, (v) => (norm > 0 ? v / norm : 0)));
-      promptTokens += ids.length;
-    }
-    return { embeddings, promptTokens };
+    return embedMean(this.model, inputs);
   }
 }
 

@@ -15,7 +15,8 @@ const greedy = (id: string, p: number[], maxTokens = 24, extra: Partial<ServeReq
 });
 
 describe('Scheduler', () => {
-  it('4 concurrent greedy requests produce exactly the tokens and text each produces alone [F-SCHED-3]', async () => {
+  it.each(['ref', 'auto'])('4 concurrent greedy requests produce exactly the tokens and text each produces alone (%s backend) [F-SCHED-3]', async (backend) => {
+    const { model, tokenizer } = tinyModel(undefined, backend);
     const prompts = [prompt(5, 11), prompt(40, 12), prompt(13, 13), prompt(27, 14)];
     const together = runAll(model, tokenizer, prompts.map((p, i) => greedy(`r${i}`, p, 24 + i)), { prefillChunk: 16 });
     for (const [i, p] of prompts.entries()) {

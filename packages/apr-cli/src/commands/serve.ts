@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openSerialEngine, startServer, type ServeEngine } from '@sovereign/realizar/server';
+import { openServeEngine, startServer, type ServeEngine } from '@sovereign/realizar/server';
 import { CliError } from '../cli-error.js';
 
 /** Options of `apr serve`. */
@@ -23,12 +23,14 @@ function int(name: string, v: string | undefined, min: number): number | undefin
 }
 
 /**
- * The engine behind the server. `--parallel 1` (and, until the batching engine is merged, every
- * value) uses the serial engine; switching to `openServeEngine` is this one function.
+ * The engine behind the server: the continuous-batching engine on its own worker thread, so the
+ * event loop only does HTTP (and /health answers while every slot decodes). `--ctx` is the
+ * context of each slot.
  */
 function openEngine(model: string, o: { parallel: number; ctx?: number; backend?: string; threads?: number; maxQueue: number; alias?: string }): Promise<ServeEngine> {
-  return openSerialEngine(model, {
-    ...(o.ctx !== undefined ? { contextLength: o.ctx } : {}),
+  return openServeEngine(model, {
+    parallel: o.parallel,
+    ...(o.ctx !== undefined ? { slotContext: o.ctx } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.alias !== undefined ? { modelId: o.alias } : {}),
@@ -44,7 +46,7 @@ export function registerServe(program: Command, io: { stdout: NodeJS.WritableStr
     .argument('<model>', 'model file (GGUF)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
-    .option('--parallel <n>', 'sequences decoded together (slots)', '1')
+    .option('--parallel <n>', 'sequences decoded together (slots, each with its own KV cache)', '4')
     .option('--ctx <n>', 'context of each slot in tokens (default: the model\'s, at most 4096)')
     .option('--api-key <key>', 'require Authorization: Bearer <key>')
     .option('--backend <name>', 'compute backend: auto, ref, native')

@@ -37,21 +37,9 @@ export class Activations {
   private idsView = new Int32Array(0);
   /** Logits of the last token, (vocab); reused by every forward call. */
   readonly logits: Float32Array;
-  /** Attention shapes, filled in per batch. */
-  readonly attn: MutableAttentionParams;
 
-  constructor(private readonly c: ModelConfig, ctxLen: number) {
+  constructor(private readonly c: ModelConfig) {
     this.logits = new Float32Array(c.vocabSize);
-    this.attn = {
-      nTok: 0,
-      nHeads: c.nHeads,
-      nKvHeads: c.nKvHeads,
-      headDim: c.headDim,
-      ctxLen,
-      pos0: 0,
-      // llama.cpp: kq_scale = 1/sqrt(n_embd_head), applied inside the softmax.
-      scale: 1 / Math.sqrt(c.headDim),
-    };
   }
 
   /** Makes room for a batch of `nTok` tokens (reallocating only when it exceeds the capacity). */

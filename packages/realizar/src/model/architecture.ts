@@ -7,8 +7,8 @@ import type { Backend, RopeMode, RopeParams } from '@sovereign/trueno';
 import { llamaArch } from '../models/llama.js';
 import { qwen2Arch } from '../models/qwen2.js';
 import type { Activations } from './activations.js';
+import type { BatchSegment } from './batch-segment.js';
 import type { ModelArch, ModelConfig } from './config.js';
-import type { KvCache } from './kv-cache.js';
 import type { ModelWeights } from './weights.js';
 
 /** The read-only parts of a loaded model a forward pass uses. */
@@ -20,24 +20,30 @@ export interface ModelParts {
   readonly rope: RopeParams;
 }
 
-/** A session's mutable state a forward pass updates. */
+/** The mutable buffers a forward pass works in (the KV caches are the segments'). */
 export interface ForwardState {
   readonly act: Activations;
-  readonly kv: KvCache;
 }
 
-/** One batch: token ids are in `act.ids[0..nTok)`, at positions pos0.. . */
+/**
+ * One batch: token ids are in `act.ids[0..nTok)`, split into `nSeg` consecutive segments, one per
+ * sequence (`segs[0..nSeg)`, rows in order, together covering all nTok rows). A single sequence's
+ * prefill or decode step is the one-segment case.
+ */
 export interface ForwardBatch {
+  /** Rows of the batch, over all segments. */
   readonly nTok: number;
-  readonly pos0: number;
+  readonly nSeg: number;
+  readonly segs: readonly BatchSegment[];
   /**
-   * Which logits to compute: `last` writes the last token's (vocab) to `logits`, `all` writes
-   * (nTok, vocab), `none` skips the output head (a prompt chunk that is not the last).
+   * Logits, one (vocab) row per output row, in segment order: a `last` segment writes one row,
+   * an `all` segment nTok rows, a `none` segment none (a prompt chunk that is not the last).
    */
-  readonly outputs: 'none' | 'last' | 'all';
   readonly logits: Float32Array;
   /** Called after each layer with the residual stream (nTok, dim). */
   readonly onLayer?: (layer: number, hidden: Float32Array) => void;
+  /** When set, receives the final hidden states after the output norm, (nTok, dim) (embeddings). */
+  readonly hidden?: Float32Array;
 }
 
 /** Runs one batch through the model, writing its K/V into the cache and logits into `b.logits`. */

@@ -7,6 +7,7 @@ import { type Backend, type RopeParams, refBackend } from '@sovereign/trueno';
 import type { GGUFFile } from '../gguf/index.js';
 import { ARCHITECTURES, type ArchitectureSpec, type ModelParts } from './architecture.js';
 import { type ModelArch, type ModelConfig, readModelConfig } from './config.js';
+import { BatchRunner, type BatchRunnerOptions } from './batch-runner.js';
 import { Session, type SessionOptions } from './session.js';
 import { type ModelWeights, loadWeights } from './weights.js';
 
@@ -24,6 +25,8 @@ export interface Model {
   readonly backend: Backend;
   /** A new sequence with its own KV cache. */
   createSession(opts?: SessionOptions): Session;
+  /** Several sequences with their own KV caches, run together in one pass per step (continuous batching). */
+  createBatchRunner(opts: BatchRunnerOptions): BatchRunner;
 }
 
 class LoadedModel implements Model, ModelParts {
@@ -42,6 +45,10 @@ class LoadedModel implements Model, ModelParts {
 
   createSession(opts?: SessionOptions): Session {
     return new Session(this, this.spec, opts);
+  }
+
+  createBatchRunner(opts: BatchRunnerOptions): BatchRunner {
+    return new BatchRunner(this, this.spec, opts);
   }
 }
 

@@ -8,6 +8,7 @@ import type { BrickProfiler } from '@sovereign/trueno';
 import type { ProfiledForwardBatch } from '../models/llama.js';
 import type { ArchitectureSpec, ForwardState, ModelParts } from './architecture.js';
 import { Activations } from './activations.js';
+import { BatchSegment } from './batch-segment.js';
 import { ContextOverflowError, InvalidTokenError, ModelError } from './errors.js';
 import { KvCache } from './kv-cache.js';
 
@@ -39,6 +40,11 @@ export interface ForwardOptions {
   readonly onLayer?: (layer: number, hidden: Float32Array) => void;
   /** Records brick times of this call (default: the session's profiler, if any). */
   readonly profiler?: BrickProfiler;
+  /**
+   * Receives the final hidden states after the output norm, `(nTok, dim)` (what embeddings pool).
+   * Must hold at least tokens.length · dim values.
+   */
+  readonly hidden?: Float32Array;
 }
 
 /** Default session context when none is asked for: llama.cpp-like, bounded so that a 32k-context model does not reserve GBs. */
@@ -62,6 +68,8 @@ export class Session {
   private readonly kv: KvCache;
   private readonly state: ForwardState;
   private readonly batch: Mutable<ProfiledForwardBatch>;
+  /** The batch's only segment: this sequence. */
+  private readonly seg: BatchSegment;
   private readonly profiler: BrickProfiler | undefined;
 
   constructor(
@@ -79,10 +87,11 @@ export class Session {
       throw new ModelError(`session maxBatch must be a positive integer, got ${opts.maxBatch}`);
     }
     this.kv = new KvCache(c.nLayers, c.nKvHeads, this.contextLength, c.headDim);
-    this.act = new Activations(c, this.contextLength);
-    this.state = { act: this.act, kv: this.kv };
+    this.act = new Activations(c);
+    this.state = { act: this.act };
     this.profiler = opts.profiler;
-    this.batch = { nTok: 0, pos0: 0, outputs: 'last', logits: this.act.logits, onLayer: undefined, profiler: undefined };
+    this.seg = new BatchSegment(c, this.kv);
+    this.batch = { nTok: 0, nSeg: 1, segs: [this.seg], logits: this.act.logits, onLayer: undefined, profiler: undefined, hidden: undefined };
   }
 
   /** Tokens in the KV cache: the position the next token will take. */
@@ -115,7 +124,12 @@ export class Session {
     }
     const all = opts.allLogits === true;
     const out = all ? new Float32Array(n * vocabSize) : this.act.logits;
+    const { dim } = this.model.config;
+    if (opts.hidden !== undefined && opts.hidden.length < n * dim) {
+      throw new ModelError(`forward: hidden needs (${n}, ${dim}) values, has ${opts.hidden.length}`);
+    }
     const b = this.batch;
+    const seg = this.seg;
     b.onLayer = opts.onLayer;
     b.profiler = opts.profiler ?? this.profiler;
     for (let start = 0; start < n; start += this.maxBatch) {
@@ -123,14 +137,17 @@ export class Session {
       this.act.ensure(nTok);
       for (let i = 0; i < nTok; i++) this.act.ids[i] = tokens[start + i];
       b.nTok = nTok;
-      b.pos0 = this.pos;
-      b.outputs = all ? 'all' : start + nTok === n ? 'last' : 'none';
+      seg.nTok = nTok;
+      seg.pos0 = this.pos;
+      seg.outputs = all ? 'all' : start + nTok === n ? 'last' : 'none';
       b.logits = all ? out.subarray(start * vocabSize, (start + nTok) * vocabSize) : out;
+      b.hidden = opts.hidden === undefined ? undefined : opts.hidden.subarray(start * dim, (start + nTok) * dim);
       this.arch.forward(this.model, this.state, b);
       this.pos += nTok;
     }
     b.onLayer = undefined;
     b.profiler = undefined;
+    b.hidden = undefined;
     return out;
   }
 

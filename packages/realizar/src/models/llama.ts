@@ -13,9 +13,13 @@
  *     x = x + (silu(h·Wgateᵀ) ⊙ h·Wupᵀ)·Wdownᵀ
  *   logits = (rmsnorm(x) · output_norm)·Woutputᵀ
  *
- * Every step is one backend brick over the whole batch (nTok rows: a prompt's prefill is one
- * pass, a decode step is nTok = 1). No numerics and no allocation here: buffers come from the
- * session, arithmetic from the backend.
+ * Every step is one backend brick over the whole batch (nTok rows). A batch holds the tokens of
+ * one or several sequences (segments, see model/batch-segment.ts): everything but attention is
+ * row-wise, so it runs once over all rows — each weight is read once for every sequence, which
+ * is what continuous batching gains — while the KV store and attention run per segment on that
+ * sequence's cache, at its own positions. A prompt's prefill is one segment of many rows, a decode
+ * step of N sequences is N segments of one row. No numerics and no allocation here: buffers come
+ * from the session or batch runner, arithmetic from the backend.
  *
  * Profiling: with a BrickProfiler in the batch, each brick's time is recorded as
  * `blk.<l>.<kind>` (kinds: {@link LAYER_BRICK_KINDS}) or `token_embd` / `output_norm` / `lm_head`.
@@ -45,8 +49,8 @@ const NO_IDS = new Int32Array(0);
 /** One forward pass of a llama-style decoder over the batch `b` (see the module comment). */
 export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardBatch): void {
   const { backend: be, config: c, weights: w, rope } = m;
-  const { act, kv } = s;
-  const { nTok, pos0 } = b;
+  const { act } = s;
+  const { nTok, nSeg, segs } = b;
   const { dim, nHeads, nKvHeads, headDim, ffnDim, rmsEps } = c;
   const qDim = nHeads * headDim;
   const kvDim = nKvHeads * headDim;
@@ -56,10 +60,14 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
   const mid = p ? p.ids(MODEL_BRICK_KINDS) : NO_IDS;
   let t = p ? p.now() : 0;
 
-  for (let i = 0; i < nTok; i++) act.positions[i] = pos0 + i;
-  const attn = act.attn;
-  attn.nTok = nTok;
-  attn.pos0 = pos0;
+  // Per-row positions: RoPE is row-wise, so rows of different sequences rotate by their own positions.
+  let nOut = 0;
+  for (let si = 0; si < nSeg; si++) {
+    const g = segs[si];
+    for (let i = 0; i < g.nTok; i++) act.positions[g.row0 + i] = g.pos0 + i;
+    g.bind(act);
+    nOut += g.outputRows;
+  }
 
   be.getRows(w.tokenEmbd, act.idsOf(nTok), act.x); // x (nTok, dim)
   if (p) t = p.lap(mid[TOKEN_EMBD], t, nTok);
@@ -81,8 +89,11 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
     be.rope(act.q, nTok, nHeads, headDim, act.positions, rope);
     be.rope(act.k, nTok, nKvHeads, headDim, act.positions, rope);
     if (p) t = p.lap(lid[id + ROPE], t, nTok);
-    be.storeKv(act.k, act.v, kv.layerK[l], kv.layerV[l], attn); // cache (nKvHeads, ctx, headDim)
-    be.attention(act.q, kv.layerK[l], kv.layerV[l], act.att, attn); // att (nTok, nHeads·headDim)
+    for (let si = 0; si < nSeg; si++) {
+      const g = segs[si]; // this sequence's rows attend to its own cache only
+      be.storeKv(g.k, g.v, g.kv.layerK[l], g.kv.layerV[l], g.attn); // cache (nKvHeads, ctx, headDim)
+      be.attention(g.q, g.kv.layerK[l], g.kv.layerV[l], g.att, g.attn); // att (nTok, nHeads·headDim)
+    }
     if (p) t = p.lap(lid[id + ATTENTION], t, nTok);
     be.matmul(L.wo, act.att, nTok, act.xb); // xb (nTok, dim)
     if (L.bo) be.addBias(act.xb, L.bo, nTok, dim);
@@ -107,20 +118,26 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
     }
   }
 
-  // Output: only the rows whose logits are wanted (llama.cpp's inp_out_ids does the same).
-  // Profiled per row computed: nTok rows for `all`, one for `last`.
-  if (b.outputs === 'all') {
-    be.rmsNorm(act.x, w.outputNorm, rmsEps, nTok, dim, act.xb);
-    if (p) t = p.lap(mid[OUTPUT_NORM], t, nTok);
-    be.matmul(w.output, act.xb, nTok, b.logits); // logits (nTok, vocab)
-    if (p) p.lap(mid[LM_HEAD], t, nTok);
-  } else if (b.outputs === 'last') {
-    // nTok = 1 (every decode step) needs no view of the last row, so no allocation.
-    be.rmsNorm(nTok === 1 ? act.x : act.x.subarray((nTok - 1) * dim), w.outputNorm, rmsEps, 1, dim, act.xb);
-    if (p) t = p.lap(mid[OUTPUT_NORM], t, 1);
-    be.matmul(w.output, act.xb, 1, b.logits); // logits (vocab)
-    if (p) p.lap(mid[LM_HEAD], t, 1);
+  // Embeddings read the normed final hidden states of every row.
+  if (b.hidden) be.rmsNorm(act.x, w.outputNorm, rmsEps, nTok, dim, b.hidden); // hidden (nTok, dim)
+  if (nOut === 0) return;
+  // Output: only the rows whose logits are wanted (llama.cpp's inp_out_ids does the same). They
+  // are moved to the front of x (row i ≤ its source row, so in place), then normed and projected
+  // together: one read of the output matrix for every sequence. Profiled per row computed.
+  if (nOut !== nTok) {
+    let o = 0;
+    for (let si = 0; si < nSeg; si++) {
+      const g = segs[si];
+      const from = g.outputs === 'all' ? g.row0 : g.row0 + g.nTok - 1;
+      const n = g.outputRows;
+      if (n > 0 && from !== o) act.x.copyWithin(o * dim, from * dim, (from + n) * dim);
+      o += n;
+    }
   }
+  be.rmsNorm(act.x, w.outputNorm, rmsEps, nOut, dim, act.xb); // xb (nOut, dim)
+  if (p) t = p.lap(mid[OUTPUT_NORM], t, nOut);
+  be.matmul(w.output, act.xb, nOut, b.logits); // logits (nOut, vocab)
+  if (p) p.lap(mid[LM_HEAD], t, nOut);
 }
 
 /** llama: RoPE on adjacent pairs (GGUF Q/K rows are pre-permuted), attention biases optional. */

@@ -1,9 +1,15 @@
 /**
- * The serving subpath (`@sovereign/realizar/server`): the engine contract, the HTTP server
- * (OpenAI / Ollama / llama-server endpoints) and the serial engine.
+ * The serving subpath (`@sovereign/realizar/server`): the engine contract, the continuous-batching
+ * engine (src/scheduler), the HTTP server (OpenAI / Ollama / llama-server endpoints) and the
+ * one-request-at-a-time serial engine.
  */
 export * from './engine-api.js';
-// http helper: the HTTP server and the one-request-at-a-time engine.
+// The continuous-batching engine.
+export { openServeEngine } from '../scheduler/serve-engine.js';
+export type { ServeEngineOptions } from '../scheduler/serve-engine.js';
+export { ConstraintUnavailableError } from '../scheduler/constraint.js';
+export type { ConstraintFactory, LiveConstraint } from '../scheduler/constraint.js';
+// The HTTP server and the serial engine.
 export { createServer, SERVER_VERSION } from './create-server.js';
 export type { AprServer } from './create-server.js';
 export { startServer } from './start-server.js';

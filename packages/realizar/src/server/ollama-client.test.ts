@@ -57,7 +57,7 @@ describe('ollama client against apr serve', () => {
     expect(s.tiny.seen.at(-1)!.stop).toEqual(['zzz']);
     expect(s.tiny.seen.at(-1)!.constraint).toEqual({ kind: 'json_object' });
     let text = '';
-    for await (const part of await ollama.chat({ model: 'tiny', messages: msgs, stream: true, options: { num_predict: 5, temperature: 0, stop: ['zzz'] } })) {
+    for await (const part of await ollama.chat({ model: 'tiny', messages: msgs, stream: true, options: { num_predict: 5, temperature: 0, stop: ['zzz'] }, format: 'json' })) {
       text += part.message.content;
     }
     expect(text).toBe(whole.message.content);

@@ -8,13 +8,13 @@
  * /health are served between decode steps); the batching engine (`openServeEngine`) runs off the
  * event loop instead.
  */
+import { dominantType } from './model-quantization.js';
 import { basename } from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { GGMLType, dtypeInfo, selectBackend } from '@sovereign/trueno';
+import { selectBackend } from '@sovereign/trueno';
 import { resolveChatTemplate } from '../chat/resolve-chat-template.js';
 import { StopStringMatcher } from '../engine/stop-matcher.js';
 import { openGGUF } from '../gguf/gguf-open.js';
-import type { GGUFFile } from '../gguf/gguf-file.js';
 import { readGGUF } from '../gguf/gguf-reader.js';
 import { loadModel, type Model } from '../model/model.js';
 import type { Session } from '../model/session.js';
@@ -104,15 +104,6 @@ export async function openSerialEngine(path: string | { name: string; bytes: Uin
     backend: be.name,
   };
   return new SerialEngine(info, model, session, tokenizer, opts.maxQueue ?? 64);
-}
-
-/** The tensor type holding most of the weights' elements (what `ollama show` calls quantization). */
-function dominantType(file: GGUFFile): string {
-  const by = new Map<GGMLType, number>();
-  for (const t of file.tensors) if (t.dims.length >= 2) by.set(t.type, (by.get(t.type) ?? 0) + t.nElements);
-  let best: GGMLType | undefined;
-  for (const [k, v] of by) if (best === undefined || v > (by.get(best) ?? 0)) best = k;
-  return best === undefined ? 'unknown' : dtypeInfo(best).name.toUpperCase();
 }
 
 class SerialEngine implements ServeEngine {

@@ -1,7 +1,13 @@
 /**
  * Test support: a tiny generated qwen2 model (synthetic vocabulary, ChatML template) behind the
- * serial engine and a server on 127.0.0.1 with a random port. Not exported from the package.
+ * continuous-batching engine (its worker thread, as `apr serve` runs it; `APR_TEST_ENGINE=serial`
+ * picks the one-request-at-a-time engine instead) and a server on 127.0.0.1 with a random port.
+ * Not exported from the package.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openServeEngine } from '../scheduler/serve-engine.js';
 import { GGMLType } from '@sovereign/trueno';
 import { CHATML_TEMPLATE } from '../chat/builtin-templates.js';
 import { gguf } from '../gguf/index.js';
@@ -27,9 +33,28 @@ export function tinyModelBytes(): Uint8Array {
   }).bytes;
 }
 
-/** A serial engine over the tiny model, wrapped so tests can see the requests it received. */
+let tinyPath: string | undefined;
+
+/** An engine over the tiny model, wrapped so tests can see the requests it received. */
 export async function tinyEngine(opts: SerialEngineOptions = {}): Promise<ServeEngine & { seen: Parameters<ServeEngine['generate']>[0][] }> {
-  const e = await openSerialEngine({ name: 'tiny.gguf', bytes: tinyModelBytes() }, { backend: 'ref', contextLength: 1024, ...opts });
+  const o = { backend: 'ref', contextLength: 1024, ...opts };
+  let e: ServeEngine;
+  if (process.env.APR_TEST_ENGINE === 'serial') {
+    e = await openSerialEngine({ name: 'tiny.gguf', bytes: tinyModelBytes() }, o);
+  } else {
+    if (!tinyPath) {
+      tinyPath = join(mkdtempSync(join(tmpdir(), 'apr-serve-test-')), 'tiny.gguf');
+      writeFileSync(tinyPath, tinyModelBytes());
+    }
+    e = await openServeEngine(tinyPath, {
+      parallel: 2,
+      backend: o.backend,
+      slotContext: o.contextLength,
+      ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.modelId !== undefined ? { modelId: o.modelId } : {}),
+    });
+  }
   const seen: Parameters<ServeEngine['generate']>[0][] = [];
   return {
     seen,

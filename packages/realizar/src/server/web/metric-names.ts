@@ -1,8 +1,8 @@
 /**
- * Prometheus metric names the built-in web page reads from `GET /metrics`. The server's exposition
- * must use these names (sample lines `name{labels} value`; several label sets of one name are summed
- * by the page). A missing metric shows as a dash; a missing tok/s gauge is derived by the page from
- * the matching `_total` counter's increase between two polls.
+ * Prometheus metric names the built-in web page reads from `GET /metrics`, as the server's
+ * metrics.ts exports them (sample lines `name{labels} value`; label sets of one name are summed by
+ * the page, e.g. apr_requests_total over endpoints and statuses). A missing metric shows as a dash;
+ * a missing tok/s gauge is derived by the page from its `_total` counter's increase between polls.
  */
 export const WEB_METRIC_NAMES = {
   requestsTotal: 'apr_requests_total',
@@ -11,8 +11,8 @@ export const WEB_METRIC_NAMES = {
   promptTokensPerSec: 'apr_prompt_tokens_per_second',
   decodeTokensPerSec: 'apr_decode_tokens_per_second',
   queueDepth: 'apr_queue_depth',
-  activeSlots: 'apr_active_slots',
-  slots: 'apr_slots',
+  activeSlots: 'apr_slots_active',
+  slots: 'apr_slots_total',
   kvUsedTokens: 'apr_kv_used_tokens',
   kvCapacityTokens: 'apr_kv_capacity_tokens',
 } as const;

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBenchServe, type BenchServeFlags } from '../commands/bench-serve.js';
@@ -173,5 +176,57 @@ describe('apr bench-serve against a fake streaming server', () => {
       rejectIgnoreEos = false;
     }
     await expect(runBenchServe(undefined, flags({ url: 'http://127.0.0.1:9' }), () => {})).rejects.toThrow(/warm-up request/);
+  }, 30_000);
+});
+
+// A stand-in for `apr serve` (APR_BIN): parses --host/--port like the real command, answers /health
+// with 503 for a while (model loading), then streams; records its argv for the test.
+const FAKE_SERVE = `
+const http = require('node:http');
+const fs = require('node:fs');
+const a = process.argv.slice(2);
+const port = Number(a[a.indexOf('--port') + 1]);
+const host = a[a.indexOf('--host') + 1];
+fs.writeFileSync(process.env.FAKE_ARGV_OUT, JSON.stringify(a));
+const readyAt = Date.now() + 300;
+http.createServer(async (req, res) => {
+  if (req.url === '/health') { res.writeHead(Date.now() < readyAt ? 503 : 200).end(); return; }
+  if (req.url === '/v1/models') { res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"data":[{"id":"child"}]}'); return; }
+  for await (const _ of req);
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); res.write('data: {"choices":[{"delta":{"content":"x"}}]}\\n\\n'); }
+  res.end('data: [DONE]\\n\\n');
+}).listen(port, host);
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+describe('apr bench-serve MODEL (starts apr serve itself)', () => {
+  it('starts the server child on a free loopback port, waits for /health, benchmarks it and stops it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
+    const script = join(dir, 'fake-serve.cjs');
+    const model = join(dir, 'm.gguf');
+    const argvOut = join(dir, 'argv.json');
+    writeFileSync(script, FAKE_SERVE);
+    writeFileSync(model, 'GGUF');
+    const saved = { bin: process.env.APR_BIN, out: process.env.FAKE_ARGV_OUT };
+    process.env.APR_BIN = script;
+    process.env.FAKE_ARGV_OUT = argvOut;
+    try {
+      const logs: string[] = [];
+      const report = await runBenchServe(model, { concurrency: [1, 2], requests: 2, maxTokens: 3, promptTokens: 8, endpoint: 'chat', temperature: 0, threads: 2, readyTimeout: 20 }, (s) => logs.push(s));
+      expect(report.model).toBe('child');
+      expect(report.apr.map((l) => [l.concurrency, l.failed, l.completionTokens])).toEqual([[1, 0, 6], [2, 0, 6]]);
+      const argv = JSON.parse(readFileSync(argvOut, 'utf8')) as string[];
+      expect(argv.slice(0, 2)).toEqual(['serve', model]);
+      expect(argv).toEqual(expect.arrayContaining(['--host', '127.0.0.1', '--parallel', '2', '--threads', '2']));
+      const port = argv[argv.indexOf('--port') + 1];
+      // Stopped afterwards: nothing listens on its port any more.
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    } finally {
+      if (saved.bin === undefined) delete process.env.APR_BIN;
+      else process.env.APR_BIN = saved.bin;
+      if (saved.out === undefined) delete process.env.FAKE_ARGV_OUT;
+      else process.env.FAKE_ARGV_OUT = saved.out;
+    }
   }, 30_000);
 });

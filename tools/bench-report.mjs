@@ -8,6 +8,8 @@
 //   pnpm bench:report                      # short default: 0.5B q8_0 and q4_0, -p 64 -n 16 -r 2
 //   pnpm bench:report -- --full            # the issue's targets: 0.5B and 1.5B, f16 q8_0 q4_0 q4_k_m, -p 512 -n 128 -r 5
 //   pnpm bench:report -- --models qwen2.5-0.5b:q8_0 -p 128 -n 32 -r 3 --threads 2 --out /tmp/B.md
+//   pnpm bench:report -- --serve           # adds the concurrency section: `apr bench-serve` on the 0.5B
+//                                          # q4_0 model, 2 threads, 1 and 4 streams, llama.cpp alongside
 //
 // The default is sized to finish in about ten minutes on two cores even on the pure-TS ref backend.
 // Progress of every run goes to stderr. Requires `pnpm build` (apr and gen-model are run from dist/).
@@ -28,7 +30,8 @@ const DEFAULT_MODELS = 'qwen2.5-0.5b:q8_0,qwen2.5-0.5b:q4_0';
 const FULL_MODELS = ['qwen2.5-0.5b', 'qwen2.5-1.5b'].flatMap((p) => ['f16', 'q8_0', 'q4_0', 'q4_k_m'].map((t) => `${p}:${t}`)).join(',');
 
 const USAGE = `usage: node tools/bench-report.mjs [--models preset:type,...] [-p N] [-n N] [-r N] [--threads N]
-                                  [--backend NAME] [--full] [--out FILE] [--models-dir DIR]`;
+                                  [--backend NAME] [--full] [--out FILE] [--models-dir DIR]
+                                  [--serve] [--serve-model preset:type] [--serve-threads N] [--serve-concurrency 1,4]`;
 
 /** Command-line arguments, without the `--` that `pnpm bench:report -- …` may pass through. */
 const ARGV = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
@@ -46,6 +49,10 @@ function options() {
       full: { type: 'boolean', default: false },
       out: { type: 'string', default: join(root, 'BENCHMARKS.md') },
       'models-dir': { type: 'string', default: join(root, 'models') },
+      serve: { type: 'boolean', default: false },
+      'serve-model': { type: 'string', default: 'qwen2.5-0.5b:q4_0' },
+      'serve-threads': { type: 'string', default: '2' },
+      'serve-concurrency': { type: 'string', default: '1,4' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,6 +70,9 @@ function options() {
     backend: values.backend,
     out: values.out,
     modelsDir: values['models-dir'],
+    serve: values.serve
+      ? { model: values['serve-model'], threads: values['serve-threads'], concurrency: values['serve-concurrency'] }
+      : null,
   };
 }
 
@@ -117,7 +127,52 @@ function modelName(r) {
   return `${rel.startsWith('..') ? basename(r.model) : rel} (${f.arch}, ${(f.params / 1e6).toFixed(0)}M params, ${mib(f.sizeBytes)})`;
 }
 
-function render(reports, failures, o, argv) {
+/**
+ * The concurrency section from an `apr bench-serve --json` report (see
+ * packages/apr-cli/src/bench-serve/serve-report.ts): one row per engine and stream count, and the
+ * scaling of aggregate decode tok/s from the fewest to the most streams.
+ */
+function renderServe(s, o) {
+  if (!s) return '';
+  if (s.error) return `\n## Concurrency (apr serve)\n\n_not measured: ${s.error}_\n`;
+  const r = s.report;
+  const ms = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
+  const rows = [];
+  const add = (engine, levels) => {
+    for (const l of levels) {
+      rows.push([
+        engine, String(l.concurrency), `${l.requests - l.failed}/${l.requests}`, String(l.completionTokens),
+        `**${f1(l.aggregateTokPerSec)}**`, f1(l.perStreamTokPerSec), `${ms(l.ttftMs.p50)} / ${ms(l.ttftMs.p99)}`, `${f1(l.itlMs.p50)} / ${f1(l.itlMs.p99)}`,
+      ]);
+    }
+  };
+  add('apr serve', r.apr);
+  const llama = r.llama && 'levels' in r.llama ? r.llama : null;
+  if (llama) add('llama.cpp (node-llama-cpp)', llama.levels);
+  const cs = r.apr.map((l) => l.concurrency);
+  const [lo, hi] = [Math.min(...cs), Math.max(...cs)];
+  const scale = (x) => (x === null || x === undefined ? '–' : `**${x.toFixed(2)}×**`);
+  const lines = [
+    `- apr serve: aggregate decode tok/s at ${hi} streams / ${lo} stream: ${scale(r.scaling)}`,
+    llama ? `- llama.cpp, one context with ${hi} sequences / ${lo}: ${scale(llama.scaling)} (${llama.description})` : `- llama.cpp: ${r.llama?.skipped ?? 'not run'}`,
+  ];
+  return `
+## Concurrency (apr serve)
+
+\`apr bench-serve ${relative(root, s.file)} --concurrency ${o.serve.concurrency} --threads ${o.serve.threads} --cmp llama --json\`:
+the command starts \`apr serve\` on a free loopback port and, at each level, keeps C streaming requests
+in flight (${r.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/completions'}, ~${r.promptTokens} prompt tokens, ${r.maxTokens} generated tokens each, greedy, end of
+generation ignored) until 4 per stream have finished. Aggregate tok/s = generated tokens / wall time of
+the level (prefill included); TTFT and inter-token latency (ITL) from the arrival times of the SSE
+chunks. llama.cpp runs the same prompts as C sequences of one context.
+
+${table(['engine', 'streams', 'ok', 'tokens', 'aggregate tok/s', 'tok/s per stream', 'TTFT p50 / p99 ms', 'ITL p50 / p99 ms'], rows)}
+
+${lines.join('\n')}
+`;
+}
+
+function render(reports, failures, o, argv, serve) {
   const m = reports[0]?.machine;
   const commit = git(['rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '';
@@ -199,7 +254,7 @@ ${mem.length ? table(['model', 'apr load ms', 'llama.cpp load ms', 'apr / llama.
 ## Engines
 
 ${notes.map((n) => `- ${n}`).join('\n')}
-${failures.length ? `\n## Failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
+${renderServe(serve, o)}${failures.length ? `\n## Failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
 }
 
 async function mainReport() {
@@ -223,7 +278,20 @@ async function mainReport() {
       process.stderr.write(`[bench] ${spec} failed: ${e.message}\n`);
     }
   }
-  writeFileSync(o.out, render(reports, failures, o, argv));
+  let serve = null;
+  if (o.serve) {
+    try {
+      const file = await ensureModel(o.serve.model, o.modelsDir);
+      const args = [...apr.slice(1), 'bench-serve', file, '--concurrency', o.serve.concurrency, '--threads', o.serve.threads, '--cmp', 'llama', '--json'];
+      process.stderr.write(`[serve] ${o.serve.model}: apr ${args.slice(apr.length - 1).join(' ')}\n`);
+      serve = { file, report: JSON.parse(await run(apr[0], args, '[serve]')) };
+    } catch (e) {
+      serve = { error: e.message };
+      failures.push(`bench-serve ${o.serve.model}: ${e.message}`);
+      process.stderr.write(`[serve] failed: ${e.message}\n`);
+    }
+  }
+  writeFileSync(o.out, render(reports, failures, o, argv, serve));
   process.stderr.write(`wrote ${relative(process.cwd(), o.out) || o.out}\n`);
   if (failures.length) process.exitCode = 1;
 }

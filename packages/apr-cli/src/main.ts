@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerBenchServe } from './commands/bench-serve.js';
 import { registerChat } from './commands/chat.js';
 import { registerCheck } from './commands/check.js';
 import { registerInfo } from './commands/info.js';
@@ -39,6 +40,7 @@ export async function main(
   registerChat(program, io);
   registerTokenize(program, io);
   registerBench(program, io);
+  registerBenchServe(program, io);
   registerCheck(program, io);
   registerInfo(program, io);
   registerServe(program, io);

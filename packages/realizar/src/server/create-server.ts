@@ -4,6 +4,7 @@
  * a promise: the app answers /health 503 `{"status":"loading"}` (and other endpoints 503) until it
  * resolves, so a server can listen while the model loads.
  */
+import { registerWebRoutes } from './web/route.js';
 import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { ApiError, toApiError } from './api-error.js';
@@ -93,6 +94,8 @@ export function createServer(engine: ServeEngine | Promise<ServeEngine>, opts: S
     const a = new ApiError(404, `no endpoint ${c.req.method} ${c.req.path}`, 'not_found_error', null, 'unknown_endpoint');
     return isOllama(c) ? c.json({ error: a.message }, 404) : c.json(a.body(), 404);
   });
+
+  registerWebRoutes(app); // the chat and live-metrics page at `/`
 
   app.get('/health', (c) => {
     if (ctx.ready) return c.json({ status: 'ok' });

@@ -125,6 +125,7 @@ export function openAiRoutes(app: Hono, ctx: ServerContext): void {
       ...(stops(b.stop) ? { stop: stops(b.stop) } : {}),
       ...(b.logprobs != null ? { logprobs: true, topLogprobs: b.logprobs } : {}),
       ...(constraint ? { constraint } : {}),
+      ...(b.ignore_eos ? { ignoreEos: true } : {}),
     };
     const ac = requestAbort(c.req.raw);
     const gen = await Generation.start(ctx, req, ac.signal);
@@ -205,6 +206,7 @@ export function openAiRoutes(app: Hono, ctx: ServerContext): void {
       ...(stops(b.stop) ? { stop: stops(b.stop) } : {}),
       ...(b.logprobs ? { logprobs: true, topLogprobs: b.top_logprobs ?? 0 } : {}),
       ...(constraint ? { constraint } : {}),
+      ...(b.ignore_eos ? { ignoreEos: true } : {}),
     };
     const ac = requestAbort(c.req.raw);
     const gen = await Generation.start(ctx, req, ac.signal);

@@ -23,6 +23,7 @@ const openAiSampling = {
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   repeat_penalty: z.number().gt(0).nullish(), // llama-server extension
+  ignore_eos: z.boolean().nullish(), // llama-server extension (benchmarks: generate max_tokens)
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   user: z.string().optional(),

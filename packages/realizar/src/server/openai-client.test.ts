@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyServer } from './test-server.js';
@@ -98,6 +99,36 @@ describe('openai client against apr serve', () => {
     const schema = { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] };
     await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'json' }], max_tokens: 2, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } });
     expect(s.tiny.seen.at(-1)!.constraint).toEqual({ kind: 'json_schema', schema });
+  });
+
+  // The constraint keeps every output a valid prefix; a random tiny model may still fill a string
+  // until max_tokens ('length', incomplete, as OpenAI reports it). Every 'stop' output is complete.
+  it('json_schema: every finished output parses and validates against the schema (seeded sampling) [F-SERVE-JSON]', { timeout: 60_000 }, async () => {
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' }, n: { type: 'integer' }, ok: { type: 'boolean' }, tags: { type: 'array', items: { enum: ['a', 'b'] }, maxItems: 3 } },
+      required: ['name', 'n', 'ok', 'tags'],
+      additionalProperties: false,
+    };
+    const validate = new Ajv().compile(schema);
+    let finished = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = await client.chat.completions.create({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'json' }],
+        max_tokens: 400,
+        temperature: 1,
+        seed,
+        response_format: { type: 'json_schema', json_schema: { name: 's', schema } },
+      });
+      const text = r.choices[0].message.content ?? '';
+      if (r.choices[0].finish_reason === 'length') continue;
+      expect(r.choices[0].finish_reason, `seed ${seed}: ${text}`).toBe('stop');
+      const value: unknown = JSON.parse(text);
+      expect(validate(value), `seed ${seed}: ${text} ${JSON.stringify(validate.errors)}`).toBe(true);
+      finished++;
+    }
+    expect(finished).toBeGreaterThanOrEqual(2);
   });
 
   it('tools: rendered into the prompt; a tool message round trip is accepted', async () => {

@@ -1,0 +1,345 @@
+/**
+ * The content-addressed model store under `$PACHA_HOME` (default `~/.cache/pacha`):
+ *
+ *   blobs/sha256-<hex>                               one file per distinct content (stored once)
+ *   manifests/<host>/<namespace>/<name>/<tag>        JSON {@link Manifest} naming layers by digest
+ *   .lock                                            writer lock (see lock.ts)
+ *
+ * Every write is atomic (temp + fsync + rename). Writers (import, cp, rm) hold the lock while they
+ * change manifests or blobs, so a blob GC never runs between a blob's rename and the write of the
+ * manifest that references it. Readers take no lock: they only ever see whole files.
+ */
+import { mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { commitTemp, copyHashedToTemp, writeFileAtomic } from './atomic.js';
+import { blobFileName, digestOfBlobName, sha256Bytes, sha256File, shortId } from './digest.js';
+import { FormatError, NotFoundError } from './errors.js';
+import { withLock } from './lock.js';
+import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, parseManifest } from './manifest.js';
+import { type ModelName, displayModelName, formatModelName, parseModelName } from './model-name.js';
+
+/** `$PACHA_HOME`, else `~/.cache/pacha`. */
+export function defaultPachaHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PACHA_HOME && env.PACHA_HOME !== '' ? resolve(env.PACHA_HOME) : join(homedir(), '.cache', 'pacha');
+}
+
+/** One row of {@link Store.list}. */
+export interface ListEntry {
+  readonly name: ModelName;
+  /** Short form (`qwen2.5-coder:1.5b`). */
+  readonly display: string;
+  /** Digest of the manifest bytes; its first 12 hex digits are the ID. */
+  readonly digest: string;
+  readonly id: string;
+  /** Sum of the layer sizes in bytes. */
+  readonly size: number;
+  /** When the manifest was last written. */
+  readonly modified: Date;
+}
+
+/** What {@link Store.show} returns. */
+export interface ShowResult extends ListEntry {
+  readonly manifest: Manifest;
+  /** The GGUF on disk: a blob, or the linked file. */
+  readonly modelPath: string | undefined;
+  readonly modelDigest: string | undefined;
+  readonly linked: boolean;
+}
+
+/** What {@link Store.import} returns. */
+export interface ImportResult {
+  readonly name: ModelName;
+  readonly digest: string;
+  readonly size: number;
+  readonly linked: boolean;
+  /** True when an identical blob was already stored (nothing new written). */
+  readonly deduplicated: boolean;
+}
+
+/** One problem {@link Store.verify} found. */
+export interface VerifyProblem {
+  readonly digest: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What {@link Store.verify} returns. */
+export interface VerifyReport {
+  /** Files re-hashed (blobs and linked files). */
+  readonly checked: number;
+  readonly bytes: number;
+  readonly problems: readonly VerifyProblem[];
+}
+
+const GGUF_MAGIC = Buffer.from('GGUF', 'latin1');
+
+async function assertGGUF(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    if (bytesRead < 4 || !head.equals(GGUF_MAGIC)) {
+      throw new FormatError(`${path} is not a GGUF file (its first bytes are not 'GGUF'); import GGUF model files only`);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function toName(ref: string | ModelName): ModelName {
+  return typeof ref === 'string' ? parseModelName(ref) : ref;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((n) => !n.startsWith('.'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** A model store rooted at `root`. */
+export class Store {
+  readonly root: string;
+
+  constructor(root: string = defaultPachaHome()) {
+    this.root = resolve(root);
+  }
+
+  get blobsDir(): string {
+    return join(this.root, 'blobs');
+  }
+
+  get manifestsDir(): string {
+    return join(this.root, 'manifests');
+  }
+
+  /** Path of the blob with `digest`. */
+  blobPath(digest: string): string {
+    return join(this.blobsDir, blobFileName(digest));
+  }
+
+  /** Path of the manifest file of `name`. */
+  manifestPath(name: ModelName): string {
+    return join(this.manifestsDir, name.host, name.namespace, name.name, name.tag);
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withLock(join(this.root, '.lock'), fn);
+  }
+
+  private async ensureRoot(): Promise<void> {
+    await mkdir(this.blobsDir, { recursive: true });
+    await mkdir(this.manifestsDir, { recursive: true });
+  }
+
+  /** Reads the manifest of `ref`; throws {@link NotFoundError} when there is none. */
+  async manifest(ref: string | ModelName): Promise<{ name: ModelName; manifest: Manifest; bytes: Buffer; modified: Date }> {
+    const name = toName(ref);
+    const path = this.manifestPath(name);
+    let bytes: Buffer;
+    let modified: Date;
+    try {
+      bytes = await readFile(path);
+      modified = (await stat(path)).mtime;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`model '${displayModelName(name)}' is not in the store (${this.root}); see 'apr list', or import it with 'apr import FILE --name ${displayModelName(name)}'`);
+      }
+      throw err;
+    }
+    return { name, manifest: parseManifest(bytes.toString('utf8'), path), bytes, modified };
+  }
+
+  /** Every manifest name in the store, sorted by canonical form. */
+  async names(): Promise<ModelName[]> {
+    const out: ModelName[] = [];
+    for (const host of await listDir(this.manifestsDir)) {
+      for (const namespace of await listDir(join(this.manifestsDir, host))) {
+        for (const name of await listDir(join(this.manifestsDir, host, namespace))) {
+          for (const tag of await listDir(join(this.manifestsDir, host, namespace, name))) out.push({ host, namespace, name, tag });
+        }
+      }
+    }
+    return out.sort((a, b) => formatModelName(a).localeCompare(formatModelName(b)));
+  }
+
+  private entry(name: ModelName, manifest: Manifest, bytes: Buffer, modified: Date): ListEntry {
+    const digest = sha256Bytes(bytes);
+    const size = manifest.layers.reduce((s, l) => s + l.size, 0);
+    return { name, display: displayModelName(name), digest, id: shortId(digest), size, modified };
+  }
+
+  /** The models in the store, newest first (as `ollama list`). */
+  async list(): Promise<ListEntry[]> {
+    const rows: ListEntry[] = [];
+    for (const n of await this.names()) {
+      const { manifest, bytes, modified } = await this.manifest(n);
+      rows.push(this.entry(n, manifest, bytes, modified));
+    }
+    return rows.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.display.localeCompare(b.display));
+  }
+
+  /** The manifest of `ref` with the path of its GGUF. */
+  async show(ref: string | ModelName): Promise<ShowResult> {
+    const { name, manifest, bytes, modified } = await this.manifest(ref);
+    const layer = modelLayer(manifest);
+    return {
+      ...this.entry(name, manifest, bytes, modified),
+      manifest,
+      modelPath: layer ? (layer.path ?? this.blobPath(layer.digest)) : undefined,
+      modelDigest: layer?.digest,
+      linked: layer?.path !== undefined,
+    };
+  }
+
+  /**
+   * Registers the GGUF `file` as `ref`. By default the bytes are copied into `blobs/` (stored once:
+   * an identical blob is reused); with `link` the manifest points at the file in place, recording
+   * its size, mtime and digest. Replacing an existing manifest garbage-collects blobs it alone used.
+   */
+  async import(file: string, ref: string | ModelName, options: { link?: boolean } = {}): Promise<ImportResult> {
+    const name = toName(ref);
+    const path = resolve(file);
+    await assertGGUF(path);
+    await this.ensureRoot();
+    if (options.link) {
+      const before = await stat(path);
+      const { digest, size } = await sha256File(path);
+      const after = await stat(path);
+      if (after.mtimeMs !== before.mtimeMs || after.size !== size) {
+        throw new FormatError(`${path} changed while it was being hashed; import it again once it is complete`);
+      }
+      const layer: Layer = { mediaType: MEDIA_TYPES.model, digest, size, path, mtimeMs: after.mtimeMs };
+      await this.locked(() => this.writeManifest(name, [layer]));
+      return { name, digest, size, linked: true, deduplicated: false };
+    }
+    const { tmp, digest, size } = await copyHashedToTemp(path, this.blobsDir);
+    let deduplicated = false;
+    try {
+      await this.locked(async () => {
+        const target = this.blobPath(digest);
+        if (await exists(target)) {
+          deduplicated = true;
+          await rm(tmp, { force: true });
+        } else {
+          await commitTemp(tmp, target);
+        }
+        await this.writeManifest(name, [{ mediaType: MEDIA_TYPES.model, digest, size }]);
+      });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return { name, digest, size, linked: false, deduplicated };
+  }
+
+  /** Writes a manifest (lock held); collects blobs orphaned when it replaced another. */
+  private async writeManifest(name: ModelName, layers: Layer[]): Promise<void> {
+    const path = this.manifestPath(name);
+    const replaced = await exists(path);
+    const m: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
+    await writeFileAtomic(path, `${JSON.stringify(m, null, 2)}\n`);
+    if (replaced) await this.gcLocked();
+  }
+
+  /** Copies the manifest of `src` to `dst` (blobs are shared, nothing is duplicated). */
+  async cp(src: string | ModelName, dst: string | ModelName): Promise<ModelName> {
+    const { manifest } = await this.manifest(src);
+    const to = toName(dst);
+    await this.ensureRoot();
+    await this.locked(() => this.writeManifest(to, [...manifest.layers]));
+    return to;
+  }
+
+  /** Deletes the manifest of `ref` and every blob no other manifest references. */
+  async rm(ref: string | ModelName): Promise<{ name: ModelName; blobsRemoved: string[] }> {
+    const name = toName(ref);
+    return this.locked(async () => {
+      await this.manifest(name); // NotFoundError when absent
+      const path = this.manifestPath(name);
+      await rm(path);
+      // Drop the now-empty name/namespace/host directories so `names()` stays cheap.
+      for (let d = dirname(path); d !== this.manifestsDir; d = dirname(d)) {
+        try {
+          await rmdir(d);
+        } catch {
+          break;
+        }
+      }
+      return { name, blobsRemoved: await this.gcLocked() };
+    });
+  }
+
+  /** Deletes unreferenced blobs and stale temp files; returns the digests removed. */
+  async gc(): Promise<string[]> {
+    return this.locked(() => this.gcLocked());
+  }
+
+  private async gcLocked(): Promise<string[]> {
+    const live = new Set<string>();
+    for (const n of await this.names()) {
+      for (const l of (await this.manifest(n)).manifest.layers) if (l.path === undefined) live.add(l.digest);
+    }
+    const removed: string[] = [];
+    for (const f of await listDir(this.blobsDir)) {
+      const d = digestOfBlobName(f);
+      if (d && !live.has(d)) {
+        await rm(join(this.blobsDir, f), { force: true });
+        removed.push(d);
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Re-hashes every blob (streaming sha256) and every linked file, and checks that every layer a
+   * manifest names exists. Reports blobs whose content no longer matches their name.
+   */
+  async verify(): Promise<VerifyReport> {
+    const problems: VerifyProblem[] = [];
+    let checked = 0;
+    let bytes = 0;
+    const blobs = new Set<string>();
+    for (const f of await listDir(this.blobsDir)) {
+      const want = digestOfBlobName(f);
+      if (!want) continue;
+      blobs.add(want);
+      const path = join(this.blobsDir, f);
+      const { digest, size } = await sha256File(path);
+      checked++;
+      bytes += size;
+      if (digest !== want) problems.push({ digest: want, path, reason: `content hashes to ${digest}` });
+    }
+    const linked = new Map<string, Layer>();
+    for (const n of await this.names()) {
+      for (const l of (await this.manifest(n)).manifest.layers) {
+        if (l.path !== undefined) linked.set(l.path, l);
+        else if (!blobs.has(l.digest)) {
+          problems.push({ digest: l.digest, path: this.blobPath(l.digest), reason: `missing (referenced by ${displayModelName(n)})` });
+        }
+      }
+    }
+    for (const [path, l] of linked) {
+      if (!(await exists(path))) {
+        problems.push({ digest: l.digest, path, reason: 'linked file is missing' });
+        continue;
+      }
+      const { digest, size } = await sha256File(path);
+      checked++;
+      bytes += size;
+      if (digest !== l.digest) problems.push({ digest: l.digest, path, reason: `linked file changed: content hashes to ${digest}` });
+    }
+    return { checked, bytes, problems };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

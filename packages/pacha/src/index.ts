@@ -1,0 +1,32 @@
+/**
+ * pacha: the model registry — a content-addressed store of GGUF models under `$PACHA_HOME`, model
+ * names and source references, and their resolution to download plans.
+ */
+export { PachaError, RefError, NotFoundError, LockError, FormatError } from './errors.js';
+export { isDigest, sha256Bytes, sha256File, shortId, blobFileName, digestOfBlobName } from './digest.js';
+export { writeFileAtomic } from './atomic.js';
+export { withLock } from './lock.js';
+export type { LockOptions } from './lock.js';
+export { MEDIA_TYPES, layerKind, modelLayer, parseManifest } from './manifest.js';
+export type { Layer, LayerKind, Manifest } from './manifest.js';
+export {
+  DEFAULT_HOST,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TAG,
+  displayModelName,
+  formatModelName,
+  isNamePart,
+  isTag,
+  parseModelName,
+  sanitizeNamePart,
+  sanitizeTag,
+} from './model-name.js';
+export type { ModelName } from './model-name.js';
+export { DEFAULT_QUANT, QWEN_CODER_FAMILY, QWEN_CODER_QUANTS, QWEN_CODER_SIZES, resolveAlias } from './aliases.js';
+export type { AliasTarget } from './aliases.js';
+export { formatSourceRef, parseSourceRef } from './source-ref.js';
+export type { SourceRef } from './source-ref.js';
+export { HF_DEFAULT_ENDPOINT, HF_STORE_HOST, OLLAMA_DEFAULT_REGISTRY, pickQuantFile, resolveSource } from './resolve.js';
+export type { DownloadPlan } from './resolve.js';
+export { Store, defaultPachaHome } from './store.js';
+export type { ImportResult, ListEntry, ShowResult, VerifyProblem, VerifyReport } from './store.js';

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RefError } from '../src/errors.js';
+import { DEFAULT_HOST, displayModelName, formatModelName, parseModelName } from '../src/model-name.js';
+import { pickQuantFile, resolveSource } from '../src/resolve.js';
+import { formatSourceRef, parseSourceRef } from '../src/source-ref.js';
+import { QWEN_CODER_QUANTS, QWEN_CODER_SIZES } from '../src/aliases.js';
+
+const alnum = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const word = (first: string, rest: string, max: number) =>
+  fc
+    .tuple(fc.constantFrom(...first), fc.array(fc.constantFrom(...rest), { maxLength: max }))
+    .map(([a, b]) => a + b.join(''));
+const part = word(alnum, `${alnum}._-`, 20);
+const tag = word(`${alnum}_`, `${alnum}._-`, 20);
+const label = word(alnum, alnum, 8);
+const host = fc
+  .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+  .map(([ls, port]) => ls.join('.') + (port === undefined ? '' : `:${port}`));
+const modelName = fc.record({ host, namespace: part, name: part, tag });
+
+describe('pacha model names', () => {
+  it('parseModelName: canonical form round-trips [F-PACHA-REF-1]', () => {
+    fc.assert(
+      fc.property(modelName, (n) => {
+        expect(parseModelName(formatModelName(n))).toEqual(n);
+        // The short display form parses back to the same name too.
+        expect(parseModelName(displayModelName(n))).toEqual(n);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('defaults: host registry.ollama.ai, namespace library, tag latest', () => {
+    expect(parseModelName('qwen2.5-coder')).toEqual({ host: DEFAULT_HOST, namespace: 'library', name: 'qwen2.5-coder', tag: 'latest' });
+    expect(parseModelName('me/m:1')).toEqual({ host: DEFAULT_HOST, namespace: 'me', name: 'm', tag: '1' });
+    expect(parseModelName('localhost:5000/ns/m:t')).toEqual({ host: 'localhost:5000', namespace: 'ns', name: 'm', tag: 't' });
+    expect(displayModelName(parseModelName('m'))).toBe('m:latest');
+  });
+
+  it.each(['', ':tag', 'a/b/c/d', '../x', 'x/..', 'm:', 'm:a:b', 'm:.x', 'bad host/ns/m', 'm:' + 'x'.repeat(129), 'n a m e'])(
+    'rejects malformed name %j with a RefError that shows the expected form',
+    (s) => {
+      expect(() => parseModelName(s)).toThrow(RefError);
+      expect(() => parseModelName(s)).toThrow(/expected \[host\/\]\[namespace\/\]name\[:tag\]/);
+    },
+  );
+});
+
+const sourceRef = fc.oneof(
+  modelName.map((name) => ({ kind: 'name' as const, name })),
+  fc.record({
+    kind: fc.constant('hf-file' as const),
+    org: part,
+    repo: part,
+    file: fc.tuple(fc.array(part, { maxLength: 2 }), part).map(([dirs, f]) => [...dirs, `${f}.gguf`].join('/')),
+  }),
+  fc.record({ kind: fc.constant('hf-quant' as const), org: part, repo: part, quant: word(`${alnum}_`, `${alnum}_`, 8) }),
+  fc.record({ kind: fc.constant('ollama' as const), namespace: part, name: part, tag }),
+  fc.tuple(host, fc.array(part, { maxLength: 3 }), part).map(([h, dirs, f]) => ({
+    kind: 'url' as const,
+    url: new URL(`https://${h}/${[...dirs, `${f}.gguf`].join('/')}`).href,
+  })),
+);
+
+describe('pacha source references', () => {
+  it('parseSourceRef: canonical form round-trips for every kind [F-PACHA-REF-2]', () => {
+    fc.assert(
+      fc.property(sourceRef, (r) => {
+        expect(parseSourceRef(formatSourceRef(r))).toEqual(r);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('resolveSource: every reference that parses yields a plan whose store name round-trips [F-PACHA-REF-3]', () => {
+    fc.assert(
+      fc.property(sourceRef, (r) => {
+        let plan;
+        try {
+          plan = resolveSource(r, {});
+        } catch (err) {
+          // Only the alias family can refuse a well-formed name (a tag naming no published file).
+          expect(err).toBeInstanceOf(RefError);
+          expect(r.kind === 'name' && r.name.name === 'qwen2.5-coder').toBe(true);
+          return;
+        }
+        expect(parseModelName(formatModelName(plan.store))).toEqual(plan.store);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['hf://org', /names no org\/repo/],
+    ['hf://org/repo', /neither a file nor a :QUANT/],
+    ['hf://org/repo/readme.md', /not a \.gguf file/],
+    ['hf://org/repo:Q4-K', /quant 'Q4-K'/],
+    ['hf://org/repo/../x.gguf', /segment '\.\.'/],
+    ['https://example.com/model.bin', /does not end in \.gguf/],
+    ['https://u:p@example.com/m.gguf', /credentials/],
+    ['ollama://a/b/c:d', /PACHA_OLLAMA_REGISTRY/],
+    ['ftp://x/y.gguf', /unknown scheme 'ftp:\/\/'/],
+  ])('rejects %s', (s, why) => {
+    expect(() => parseSourceRef(s)).toThrow(RefError);
+    expect(() => parseSourceRef(s)).toThrow(why);
+  });
+});
+
+describe('pacha resolution', () => {
+  it('Qwen2.5-Coder aliases resolve to the instruct GGUFs on the hub (default q4_k_m)', () => {
+    for (const size of QWEN_CODER_SIZES) {
+      const plan = resolveSource(`qwen2.5-coder:${size}`, {});
+      const S = size.toUpperCase();
+      expect(plan).toMatchObject({
+        kind: 'file',
+        url: `https://huggingface.co/Qwen/Qwen2.5-Coder-${S}-Instruct-GGUF/resolve/main/qwen2.5-coder-${size}-instruct-q4_k_m.gguf`,
+        store: { host: DEFAULT_HOST, namespace: 'library', name: 'qwen2.5-coder', tag: size },
+        headers: {},
+      });
+      for (const q of QWEN_CODER_QUANTS) {
+        const p = resolveSource(`qwen2.5-coder:${size}-${q}`, {});
+        expect(p.kind === 'file' && p.url.endsWith(`/qwen2.5-coder-${size}-instruct-${q}.gguf`)).toBe(true);
+      }
+    }
+    expect(resolveSource('qwen2.5-coder', {})).toMatchObject({ url: expect.stringContaining('Qwen2.5-Coder-7B-Instruct-GGUF/resolve/main/qwen2.5-coder-7b-instruct-q4_k_m.gguf') });
+    expect(() => resolveSource('qwen2.5-coder:2b', {})).toThrow(/not a built-in alias.*0\.5b, 1\.5b, 3b, 7b, 14b, 32b/);
+    expect(() => resolveSource('qwen2.5-coder:1.5b-q9_9', {})).toThrow(/ollama:\/\/library\/qwen2\.5-coder:1\.5b-q9_9/);
+  });
+
+  it('HF_ENDPOINT overrides the hub; HF_TOKEN goes to the hub only', () => {
+    const env = { HF_ENDPOINT: 'http://127.0.0.1:9999/', HF_TOKEN: 'secret' };
+    expect(resolveSource('qwen2.5-coder:1.5b-q8_0', env)).toMatchObject({
+      url: 'http://127.0.0.1:9999/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-1.5b-instruct-q8_0.gguf',
+      headers: { authorization: 'Bearer secret' },
+    });
+    expect(resolveSource('hf://org/repo:Q4_K_M', env)).toMatchObject({
+      kind: 'hf-quant',
+      listUrl: 'http://127.0.0.1:9999/api/models/org/repo/tree/main?recursive=true',
+      resolveBase: 'http://127.0.0.1:9999/org/repo/resolve/main/',
+      store: { host: 'hf.co', namespace: 'org', name: 'repo', tag: 'Q4_K_M' },
+      headers: { authorization: 'Bearer secret' },
+    });
+    expect(resolveSource('https://example.com/a/b/Model-Q8.gguf', env)).toMatchObject({
+      kind: 'file',
+      url: 'https://example.com/a/b/Model-Q8.gguf',
+      store: { host: 'example.com', namespace: 'url', name: 'Model-Q8', tag: 'latest' },
+      headers: {},
+    });
+    expect(resolveSource('hf://org/repo/sub/m-q4_0.gguf', env)).toMatchObject({ store: { host: 'hf.co', namespace: 'org', name: 'repo', tag: 'm-q4_0' } });
+  });
+
+  it('Ollama references and plain names resolve to the registry (PACHA_OLLAMA_REGISTRY overrides it)', () => {
+    expect(resolveSource('ollama://library/qwen2.5-coder:1.5b', {})).toMatchObject({
+      kind: 'ollama',
+      manifestUrl: 'https://registry.ollama.ai/v2/library/qwen2.5-coder/manifests/1.5b',
+      blobBase: 'https://registry.ollama.ai/v2/library/qwen2.5-coder/blobs/',
+      store: { host: DEFAULT_HOST, namespace: 'library', name: 'qwen2.5-coder', tag: '1.5b' },
+    });
+    expect(resolveSource('llama3.2', { PACHA_OLLAMA_REGISTRY: 'http://127.0.0.1:1234' })).toMatchObject({
+      manifestUrl: 'http://127.0.0.1:1234/v2/library/llama3.2/manifests/latest',
+    });
+    expect(resolveSource('hf.co/bartowski/Some-GGUF:Q4_K_M', {})).toMatchObject({ kind: 'hf-quant', quant: 'Q4_K_M' });
+  });
+
+  it('pickQuantFile: whole-word quant match, unsplit file first, else part 1 of a split', () => {
+    const files = ['README.md', 'm-q4_k_m.gguf', 'm-q4_k_s.gguf', 'm-Q8_0-00002-of-00002.gguf', 'm-Q8_0-00001-of-00002.gguf', 'm-q4_0.gguf'];
+    expect(pickQuantFile(files, 'Q4_K_M')).toBe('m-q4_k_m.gguf');
+    expect(pickQuantFile(files, 'q4_0')).toBe('m-q4_0.gguf');
+    expect(pickQuantFile(files, 'q8_0')).toBe('m-Q8_0-00001-of-00002.gguf');
+    expect(pickQuantFile(files, 'q4_k')).toBeUndefined();
+    expect(pickQuantFile(files, 'f16')).toBeUndefined();
+  });
+});

@@ -3,10 +3,15 @@ import { registerBench } from './commands/bench.js';
 import { registerBenchServe } from './commands/bench-serve.js';
 import { registerChat } from './commands/chat.js';
 import { registerCheck } from './commands/check.js';
+import { registerCp } from './commands/cp.js';
+import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerList } from './commands/list.js';
+import { registerRm } from './commands/rm.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerShow } from './commands/show.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { CliError, reportError } from './cli-error.js';
 
@@ -44,6 +49,11 @@ export async function main(
   registerCheck(program, io);
   registerInfo(program, io);
   registerServe(program, io);
+  registerList(program, io);
+  registerShow(program, io);
+  registerRm(program, io);
+  registerCp(program, io);
+  registerImport(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

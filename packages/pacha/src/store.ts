@@ -244,12 +244,18 @@ export class Store {
     if (replaced) await this.gcLocked();
   }
 
-  /** Copies the manifest of `src` to `dst` (blobs are shared, nothing is duplicated). */
+  /** Copies the manifest of `src` to `dst` byte for byte (blobs are shared, nothing is duplicated). */
   async cp(src: string | ModelName, dst: string | ModelName): Promise<ModelName> {
-    const { manifest } = await this.manifest(src);
     const to = toName(dst);
     await this.ensureRoot();
-    await this.locked(() => this.writeManifest(to, [...manifest.layers]));
+    await this.locked(async () => {
+      // The same bytes, so the copy has the same ID in `apr list` (as `ollama cp`).
+      const { bytes } = await this.manifest(src);
+      const path = this.manifestPath(to);
+      const replaced = await exists(path);
+      await writeFileAtomic(path, bytes);
+      if (replaced) await this.gcLocked();
+    });
     return to;
   }
 

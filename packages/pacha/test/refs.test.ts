@@ -6,6 +6,7 @@ import { pickQuantFile, resolveSource } from '../src/resolve.js';
 import { formatSourceRef, parseSourceRef } from '../src/source-ref.js';
 import { QWEN_CODER_QUANTS, QWEN_CODER_SIZES } from '../src/aliases.js';
 
+const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const alnum = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const word = (first: string, rest: string, max: number) =>
   fc
@@ -57,9 +58,10 @@ const sourceRef = fc.oneof(
   }),
   fc.record({ kind: fc.constant('hf-quant' as const), org: part, repo: part, quant: word(`${alnum}_`, `${alnum}_`, 8) }),
   fc.record({ kind: fc.constant('ollama' as const), namespace: part, name: part, tag }),
-  fc.tuple(host, fc.array(part, { maxLength: 3 }), part).map(([h, dirs, f]) => ({
+  // URL hosts: labels start with a letter (an all-digit last label would make WHATWG parse an IPv4 address).
+  fc.tuple(fc.array(word(letters, alnum, 8), { minLength: 1, maxLength: 3 }), fc.array(part, { maxLength: 3 }), part).map(([ls, dirs, f]) => ({
     kind: 'url' as const,
-    url: new URL(`https://${h}/${[...dirs, `${f}.gguf`].join('/')}`).href,
+    url: new URL(`https://${ls.join('.')}/${[...dirs, `${f}.gguf`].join('/')}`).href,
   })),
 );
 

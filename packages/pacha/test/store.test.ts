@@ -74,6 +74,7 @@ describe('pacha store', () => {
     await store.cp('a', 'copy:1');
     expect(blobs()).toHaveLength(2);
     expect((await store.show('copy:1')).modelDigest).toBe(ra.digest);
+    expect((await store.show('copy:1')).id).toBe((await store.show('a')).id);
 
     expect((await store.rm('a')).blobsRemoved).toEqual([]); // copy:1 still references it
     expect(blobs()).toHaveLength(2);

@@ -4,7 +4,7 @@
  * than `staleMs`, for a holder on another host sharing the directory) is stale and is broken.
  */
 import { hostname } from 'node:os';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
 import { LockError } from './errors.js';
 
@@ -21,6 +21,9 @@ interface LockInfo {
   host: string;
   created: number;
 }
+
+/** An unreadable (empty or torn) lock file older than this is stale. */
+const UNREADABLE_STALE_MS = 5_000;
 
 function alive(pid: number): boolean {
   try {
@@ -44,8 +47,15 @@ async function readLock(path: string): Promise<LockInfo | undefined> {
 /** True when the lock at `path` belongs to no live holder. */
 async function isStale(path: string, staleMs: number): Promise<boolean> {
   const info = await readLock(path);
-  // An unreadable lock may be half-written by a holder that just created it: stale only when old.
-  if (!info) return false;
+  if (!info) {
+    // An unreadable lock may be half-written by a holder that created it a moment ago; one that
+    // stays unreadable for seconds was left by a process that died between create and write.
+    try {
+      return Date.now() - (await stat(path)).mtimeMs > UNREADABLE_STALE_MS;
+    } catch {
+      return false; // gone: the next create attempt decides
+    }
+  }
   if (info.host === hostname()) return !alive(info.pid);
   return Date.now() - info.created > staleMs;
 }

@@ -168,6 +168,13 @@ describe('pacha store lock', () => {
     writeFileSync(lock, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), created: Date.now() }));
     expect(await withLock(lock, async () => 42, { timeoutMs: 2000 })).toBe(42);
 
+    // An empty lock file (creator died before writing) is stale once it is a few seconds old.
+    writeFileSync(lock, '');
+    await expect(withLock(lock, async () => 1, { timeoutMs: 100 })).rejects.toThrow(/held by pid \?/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    expect(await withLock(lock, async () => 43, { timeoutMs: 2000 })).toBe(43);
+
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now() }));
     await expect(withLock(lock, async () => 1, { timeoutMs: 100 })).rejects.toThrow(LockError);
     await expect(withLock(lock, async () => 1, { timeoutMs: 100 })).rejects.toThrow(/held by pid \d+/);

@@ -1,7 +1,7 @@
 /**
  * Test support: a tiny generated qwen2 model (synthetic vocabulary, ChatML template) behind the
- * continuous-batching engine (its worker thread, as `apr serve` runs it; `APR_TEST_ENGINE=serial`
- * picks the one-request-at-a-time engine instead) and a server on 127.0.0.1 with a random port.
+ * continuous-batching engine (its worker thread, as `apr serve` runs it) and a server on 127.0.0.1
+ * with a random port.
  * Not exported from the package.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { CHATML_TEMPLATE } from '../chat/builtin-templates.js';
 import { gguf } from '../gguf/index.js';
 import { testModel } from '../model/test-model.js';
 import type { ServeEngine } from './engine-api.js';
-import { openSerialEngine, type SerialEngineOptions } from './serial-engine.js';
+import { type ServeEngineOptions } from '../scheduler/serve-engine.js';
 import { startServer, type RunningServer, type StartServerOptions } from './start-server.js';
 
 /** Bytes of the tiny test model (qwen2, 2 layers, dim 64, vocab 400, Q8_0). */
@@ -35,26 +35,13 @@ export function tinyModelBytes(): Uint8Array {
 
 let tinyPath: string | undefined;
 
-/** An engine over the tiny model, wrapped so tests can see the requests it received. */
-export async function tinyEngine(opts: SerialEngineOptions = {}): Promise<ServeEngine & { seen: Parameters<ServeEngine['generate']>[0][] }> {
-  const o = { backend: 'ref', contextLength: 1024, ...opts };
-  let e: ServeEngine;
-  if (process.env.APR_TEST_ENGINE === 'serial') {
-    e = await openSerialEngine({ name: 'tiny.gguf', bytes: tinyModelBytes() }, o);
-  } else {
-    if (!tinyPath) {
-      tinyPath = join(mkdtempSync(join(tmpdir(), 'apr-serve-test-')), 'tiny.gguf');
-      writeFileSync(tinyPath, tinyModelBytes());
-    }
-    e = await openServeEngine(tinyPath, {
-      parallel: 2,
-      backend: o.backend,
-      slotContext: o.contextLength,
-      ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
-      ...(o.threads !== undefined ? { threads: o.threads } : {}),
-      ...(o.modelId !== undefined ? { modelId: o.modelId } : {}),
-    });
+/** An engine over the tiny model (2 slots of 1024 tokens, ref backend), wrapped so tests can see the requests it received. */
+export async function tinyEngine(opts: ServeEngineOptions = {}): Promise<ServeEngine & { seen: Parameters<ServeEngine['generate']>[0][] }> {
+  if (!tinyPath) {
+    tinyPath = join(mkdtempSync(join(tmpdir(), 'apr-serve-test-')), 'tiny.gguf');
+    writeFileSync(tinyPath, tinyModelBytes());
   }
+  const e = await openServeEngine(tinyPath, { parallel: 2, backend: 'ref', slotContext: 1024, ...opts });
   const seen: Parameters<ServeEngine['generate']>[0][] = [];
   return {
     seen,
@@ -72,7 +59,7 @@ export async function tinyEngine(opts: SerialEngineOptions = {}): Promise<ServeE
 }
 
 /** Starts a server over the tiny engine on a random port. */
-export async function tinyServer(opts: StartServerOptions & { engine?: SerialEngineOptions } = {}): Promise<RunningServer & { tiny: Awaited<ReturnType<typeof tinyEngine>> }> {
+export async function tinyServer(opts: StartServerOptions & { engine?: ServeEngineOptions } = {}): Promise<RunningServer & { tiny: Awaited<ReturnType<typeof tinyEngine>> }> {
   const engine = await tinyEngine(opts.engine);
   const s = await startServer(engine, { port: 0, ...opts });
   await s.engine;

@@ -1,0 +1,3 @@
+import { tsupPreset } from '../../tools/tsup.preset.js';
+
+export default tsupPreset({ index: 'src/index.ts' });

@@ -1,0 +1,3 @@
+import { vitestPreset } from '../../tools/vitest.preset.js';
+
+export default vitestPreset();

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { sha256Bytes, sha256File } from './digest.js';
 import { PachaError, SignatureError } from './errors.js';
 import { type Layer, type Manifest, layerKind } from './manifest.js';
-import { displayModelName } from './model-name.js';
+import { type ModelName, displayModelName } from './model-name.js';
 import { type SignatureDoc, checkSignature, isSignatureLayer, manifestDigest, parseSignature } from './signing.js';
 import type { Store } from './store.js';
 import { type TrustedKey, listTrustedKeys } from './trusted-keys.js';
@@ -115,7 +115,7 @@ async function hashLayer(store: Store, l: Layer): Promise<LayerCheck> {
  * checks every signature layer (Ed25519 signature, covered manifest digest, trust). `trusted`
  * defaults to the store's trusted keys. Never throws for a bad model; the report says what is wrong.
  */
-export async function verifyModel(store: Store, ref: string, options: { trusted?: TrustedKeySet } = {}): Promise<ModelVerifyReport> {
+export async function verifyModel(store: Store, ref: string | ModelName, options: { trusted?: TrustedKeySet } = {}): Promise<ModelVerifyReport> {
   const { name, manifest } = await store.manifest(ref);
   const trusted = options.trusted ?? (await loadTrustedKeys(store.root));
   const expected = manifestDigest(manifest);

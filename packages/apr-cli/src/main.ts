@@ -7,12 +7,16 @@ import { registerCp } from './commands/cp.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerList } from './commands/list.js';
 import { registerRm } from './commands/rm.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
+import { registerSign } from './commands/sign.js';
 import { registerTokenize } from './commands/tokenize.js';
+import { registerTrust } from './commands/trust.js';
+import { registerVerify } from './commands/verify.js';
 import { CliError, reportError } from './cli-error.js';
 
 /** Version printed by `apr --version`. */
@@ -54,6 +58,10 @@ export async function main(
   registerRm(program, io);
   registerCp(program, io);
   registerImport(program, io);
+  registerKeygen(program, io);
+  registerSign(program, io);
+  registerVerify(program, io);
+  registerTrust(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -22,3 +22,13 @@ export class LockError extends PachaError {
 export class FormatError extends PachaError {
   override name = 'FormatError';
 }
+
+/** A signature that is missing, malformed, fails to verify, or is not from a trusted key. */
+export class SignatureError extends PachaError {
+  override name = 'SignatureError';
+}
+
+/** A key file that is missing, not an Ed25519 key in PEM, or would be overwritten. */
+export class KeyError extends PachaError {
+  override name = 'KeyError';
+}

@@ -30,3 +30,23 @@ export { HF_DEFAULT_ENDPOINT, HF_STORE_HOST, OLLAMA_DEFAULT_REGISTRY, pickQuantF
 export type { DownloadPlan } from './resolve.js';
 export { Store, defaultPachaHome } from './store.js';
 export type { ImportResult, ListEntry, ShowResult, VerifyProblem, VerifyReport } from './store.js';
+export { SignatureError, KeyError } from './errors.js';
+export { generateKeyPair, keyIdOf, parsePrivateKey, parsePublicKey, publicKeyOf, readKeyFile, writeKeyFile } from './keys.js';
+export type { KeyPairPem, PublicKeyInfo } from './keys.js';
+export {
+  SIGNATURE_SCHEMA,
+  checkSignature,
+  encodeSignature,
+  isSignatureLayer,
+  manifestDigest,
+  parseSignature,
+  signDigest,
+  signaturePayload,
+} from './signing.js';
+export type { SignatureCheck, SignatureDoc } from './signing.js';
+export { listTrustedKeys, trustKey, trustedKeysDir, untrustKey } from './trusted-keys.js';
+export type { TrustedKey } from './trusted-keys.js';
+export { signModel } from './sign-model.js';
+export type { SignResult } from './sign-model.js';
+export { loadTrustedKeys, requireTrustedSignature, verifyModel } from './verify-model.js';
+export type { LayerCheck, ModelSignatureStatus, ModelVerifyReport, SignatureLayerCheck, SignatureLayerStatus, TrustedKeySet } from './verify-model.js';

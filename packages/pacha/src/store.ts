@@ -235,13 +235,42 @@ export class Store {
     return { name, digest, size, linked: false, deduplicated };
   }
 
+  /**
+   * Rewrites the manifest of `ref` under the store lock: `edit` gets the current manifest (read
+   * inside the lock, so no concurrent writer's change is lost) and returns the new layers plus the
+   * bytes of any new blobs they reference; the blobs are written before the manifest, and blobs the
+   * old manifest alone used are collected. `apr sign` adds its signature layer this way.
+   */
+  async editManifest(
+    ref: string | ModelName,
+    edit: (manifest: Manifest) => Promise<{ layers: Layer[]; blobs?: Uint8Array[] }> | { layers: Layer[]; blobs?: Uint8Array[] },
+  ): Promise<{ name: ModelName; manifest: Manifest }> {
+    const name = toName(ref);
+    await this.ensureRoot();
+    return this.locked(async () => {
+      const { manifest } = await this.manifest(name);
+      const { layers, blobs = [] } = await edit(manifest);
+      for (const b of blobs) {
+        const target = this.blobPath(sha256Bytes(b));
+        if (!(await exists(target))) await writeFileAtomic(target, b);
+      }
+      for (const l of layers) {
+        if (l.path === undefined && !(await exists(this.blobPath(l.digest)))) {
+          throw new FormatError(`layer ${l.digest} has no blob in ${this.blobsDir}; pass its bytes in 'blobs'`);
+        }
+      }
+      return { name, manifest: await this.writeManifest(name, layers) };
+    });
+  }
+
   /** Writes a manifest (lock held); collects blobs orphaned when it replaced another. */
-  private async writeManifest(name: ModelName, layers: Layer[]): Promise<void> {
+  private async writeManifest(name: ModelName, layers: Layer[]): Promise<Manifest> {
     const path = this.manifestPath(name);
     const replaced = await exists(path);
     const m: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
     await writeFileAtomic(path, `${JSON.stringify(m, null, 2)}\n`);
     if (replaced) await this.gcLocked();
+    return m;
   }
 
   /** Copies the manifest of `src` to `dst` byte for byte (blobs are shared, nothing is duplicated). */

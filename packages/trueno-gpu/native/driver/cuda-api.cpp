@@ -39,13 +39,16 @@ std::unique_ptr<CudaApi> CudaApi::open(const std::string& path, std::string* rea
     std::string names;
     for (const auto& n : missingRequired) names += (names.empty() ? "" : ", ") + n;
     *reason = path + " lacks required CUDA driver entry points: " + names + " (driver too old or not libcuda)";
-    return nullptr;  // the destructor dlcloses
+    dlclose(handle);
+    api->handle_ = nullptr;
+    return nullptr;
   }
   return api;
 }
 
-CudaApi::~CudaApi() {
-  if (handle_) dlclose(handle_);
-}
+// A usable driver library is never dlclose'd: contexts, streams and driver threads may outlive
+// the JS object that opened it (the loader reloads, a worker exits), and unmapping libcuda under
+// them would crash the process. The handle is refcounted by the dynamic loader anyway.
+CudaApi::~CudaApi() = default;
 
 }  // namespace trueno_gpu

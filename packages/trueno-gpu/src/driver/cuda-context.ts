@@ -343,7 +343,7 @@ export class CudaContext {
     cudaCall(`freeing ${formatBytes(b.bytes)} of device memory`, () => this.#lib.memFree(b.ptr));
   }
 
-  #launch(stream: bigint, fn: unknown, config: LaunchConfig): void {
+  #launch(stream: bigint, fn: CudaFunction, config: LaunchConfig): void {
     if (!(fn instanceof CudaFunction)) throw new CudaUsageError('launch: expected a CudaFunction from CudaModule.function()');
     if (fn.module.disposed) throw new CudaUsageError(`launch of ${fn.name}: its module was unloaded`);
     const grid = dim3(config.grid, `launch of ${fn.name}: grid`);

@@ -8,6 +8,7 @@
  *
  * The caller must still not *change* a source buffer before the copy has run (sync first).
  */
+import type { CudaFunction } from './cuda-context.js';
 import { CudaCaptureError, CudaNotSupportedError, CudaUsageError, cudaCall } from './cuda-error.js';
 import { type DevicePointer, devicePtr } from './device-memory.js';
 import type { KernelParam } from './kernel-params.js';
@@ -35,7 +36,7 @@ export interface StreamHost {
   readonly graphs: boolean;
   bind(): void;
   /** Launches `fn` on `stream` (checks, packing and the typed error live in the context). */
-  launchOn(stream: bigint, fn: unknown, config: LaunchConfig): void;
+  launchOn(stream: bigint, fn: CudaFunction, config: LaunchConfig): void;
   released(s: CudaStream | CudaGraph): void;
   adopt(g: CudaGraph): void;
 }
@@ -85,8 +86,8 @@ export class CudaStream {
     this.#retain(dst);
   }
 
-  /** Launches `fn` (a CudaFunction) on this stream. */
-  launch(fn: unknown, config: LaunchConfig): void {
+  /** Launches the kernel `fn` on this stream. */
+  launch(fn: CudaFunction, config: LaunchConfig): void {
     this.#use();
     this.#host.launchOn(this.handle, fn, config);
   }

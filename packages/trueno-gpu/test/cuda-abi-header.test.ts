@@ -18,7 +18,7 @@ const skip = !existsSync(join(CUDA_INCLUDE, 'cuda.h')) ? `no cuda.h under ${CUDA
 if (skip) console.warn(`cuda-abi.h check skipped: ${skip}`);
 
 describe.skipIf(skip !== undefined)('cuda-abi.h against the toolkit\'s cuda.h', () => {
-  it('every enum value and entry point matches cuda.h [F-GPU-ABI-1]', () => {
+  it('cuda-abi.h: every enum value and entry point name matches cuda.h [F-GPU-ABI-1]', () => {
     const text = readFileSync(HEADER, 'utf8');
     const values = [...text.matchAll(/^\s+((?:CUDA|CU)_[A-Z0-9_]+) = (\d+),?/gm)].map((m) => [m[1], m[2]] as const);
     const entries = [...text.matchAll(/^\s+X\((cu\w+), (?:true|false)\)/gm)].map((m) => m[1]);

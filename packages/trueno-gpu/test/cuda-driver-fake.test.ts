@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== undefined)('CUDA driver binding on the fake libcu
     process.env.FAKE_CUDA_LOG = log;
   });
 
-  it('reports the driver version, the device and its bandwidth estimate [F-GPU-DRIVER-1]', () => {
+  it('device info: version, attributes and bandwidth estimate as the driver reports them [F-GPU-DRIVER-1]', () => {
     expect(driver.version).toBe(12040);
     expect(driver.versionString).toBe('12.4');
     expect(driver.features).toMatchObject({ graphs: true, pinnedHost: true });
@@ -116,7 +116,7 @@ describe.skipIf(skipReason !== undefined)('CUDA driver binding on the fake libcu
     expect(() => ctx.copyToHost(back, a)).toThrow(/freed/);
   });
 
-  it('launches with parameters packed at the widths the PTX declares [F-GPU-DRIVER-2]', () => {
+  it('launch: parameters reach the driver packed at the widths the PTX declares [F-GPU-DRIVER-2]', () => {
     const m = ctx.loadModule(MIXED);
     expect(m.infoLog).toContain("Compiling entry function 'mixed'");
     const fn = m.function('mixed');
@@ -168,7 +168,7 @@ describe.skipIf(skipReason !== undefined)('CUDA driver binding on the fake libcu
     dy.dispose();
   });
 
-  it('a PTX module the JIT rejects throws CudaJitError with the ptxas log [F-GPU-DRIVER-3]', () => {
+  it('loadModule: PTX the JIT rejects throws CudaJitError with the ptxas log and advice [F-GPU-DRIVER-3]', () => {
     const bad = `${PTX_HEAD}.visible .entry k()\n{\n  FAKE_JIT_ERROR;\n}\n`;
     const e = (() => {
       try {
@@ -226,7 +226,7 @@ describe.skipIf(skipReason !== undefined)('CUDA driver binding on the fake libcu
     expect(() => s.synchronize()).toThrow(/disposed CudaStream/);
   });
 
-  it('captures launches and copies into a graph and replays it [F-GPU-DRIVER-4]', () => {
+  it('graph capture: captured copies and launches replay with their captured parameters [F-GPU-DRIVER-4]', () => {
     const fn = ctx.loadModule(AXPY).function('fake_axpy_f32');
     const s = ctx.createStream();
     const dx = ctx.alloc(16);
@@ -304,7 +304,7 @@ describe.skipIf(skipReason !== undefined)('CUDA driver binding: faults and incom
     driver.dispose();
   });
 
-  it('a driver without graph entry points loads with graphs unsupported; the rest works [F-GPU-DRIVER-5]', () => {
+  it('missing symbols: a driver without graph entry points loads, graphs unsupported, the rest works [F-GPU-DRIVER-5]', () => {
     const { driver } = fakeDriver('no-graphs');
     expect(driver.features.graphs).toBe(false);
     expect(driver.features.missing).toEqual(expect.arrayContaining(['cuGraphLaunch', 'cuStreamBeginCapture_v2']));

@@ -19,7 +19,7 @@ afterEach(() => {
 const addonBuilt = loadNativeCudaAddon().addon !== null;
 
 describe('loadCudaDriver', () => {
-  it('the real libcuda.so.1: a driver with devices, or null with the reason, never a throw [F-GPU-LOAD-1]', () => {
+  it('loadCudaDriver: the real libcuda.so.1 gives a driver with devices or null with the reason, never a throw [F-GPU-LOAD-1]', () => {
     delete process.env.TRUENO_CUDA_LIB;
     const r = loadCudaDriver({ reload: true });
     if (r.driver) {

@@ -8,6 +8,11 @@ export type { BackendInfo, BackendSelection, BrickReport } from '@sovereign/true
 // The native addon's load state (ISA, threads, compiler, types, or why it is absent), for `apr info`.
 export { loadNative, nativeInfo } from '@sovereign/trueno';
 export type { NativeAddonInfo, NativeInfo, NativeLoadResult } from '@sovereign/trueno';
+// The CUDA driver's load state (devices, or why CUDA is absent), for `apr info`.
+export { gpuInfo } from './gpu-info.js';
+export type { GpuDeviceSummary, GpuInfo } from './gpu-info.js';
+export { loadCudaDriver } from '@sovereign/trueno-gpu';
+export type { CudaDriverLoadResult } from '@sovereign/trueno-gpu';
 export * from './tokenizer/index.js';
 export * from './model/index.js';
 export * from './sampler/index.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { loadNative } from '@sovereign/realizar';
+import { type GpuInfo, loadCudaDriver, loadNative } from '@sovereign/realizar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apr } from '../../test/cli-harness.js';
 import { APR_VERSION } from '../main.js';
-import { INFO_FEATURES, type SystemInfo, cpuFeatures, infoText } from './info.js';
+import { INFO_FEATURES, type SystemInfo, cpuFeatures, gpuLines, infoText } from './info.js';
 
 async function infoJson(...args: string[]): Promise<SystemInfo> {
   const r = await apr(['info', '--json', ...args]);
@@ -13,11 +13,17 @@ async function infoJson(...args: string[]): Promise<SystemInfo> {
 
 const cpuinfoText = process.platform === 'linux' ? readFileSync('/proc/cpuinfo', 'utf8') : undefined;
 const savedNative = process.env.TRUENO_NATIVE;
+const savedCuda = { TRUENO_CUDA: process.env.TRUENO_CUDA, TRUENO_CUDA_LIB: process.env.TRUENO_CUDA_LIB };
 
 afterEach(() => {
   if (savedNative === undefined) delete process.env.TRUENO_NATIVE;
   else process.env.TRUENO_NATIVE = savedNative;
   loadNative({ reload: true });
+  for (const [k, v] of Object.entries(savedCuda)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  loadCudaDriver({ reload: true });
 });
 
 describe('apr info', () => {
@@ -106,5 +112,48 @@ describe('apr info', () => {
     const unknown = await apr(['info', '--backend', 'tpu']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown backend 'tpu'/);
+  });
+
+  it('GPU: the CUDA device with compute capability, SMs, memory and driver version, or why there is none [F-INFO-GPU-1]', async () => {
+    const s = await infoJson();
+    const r = await apr(['info']);
+    if (s.gpu.available) {
+      expect(s.gpu.devices?.length).toBeGreaterThanOrEqual(1);
+      expect(s.gpu.driverVersion).toMatch(/^\d+\.\d+$/);
+      expect(r.stdout).toMatch(/^ {2}device 0 {4}.+, compute \d+\.\d+ \(sm_\d+\), \d+ SMs, [\d.]+ GiB/m);
+    } else {
+      // This CI machine has no NVIDIA driver: the loader's reason, verbatim.
+      console.warn(`GPU absent: ${s.gpu.reason}`);
+      expect(s.gpu).toEqual({ available: false, reason: expect.stringMatching(/^(no CUDA driver: libcuda\.so\.1: cannot open shared object file|native addon not built|CUDA driver .* did not initialize|no CUDA device)/) });
+      expect(r.stdout).toContain(`GPU: not available: ${s.gpu.reason}\n`);
+    }
+  });
+
+  it('GPU: the reason follows TRUENO_CUDA_LIB and TRUENO_CUDA=0', async () => {
+    process.env.TRUENO_CUDA_LIB = '/nonexistent/libcuda.so.1';
+    loadCudaDriver({ reload: true });
+    const s = await infoJson();
+    if (!s.gpu.reason.startsWith('native addon not built')) {
+      expect(s.gpu).toEqual({ available: false, reason: 'no CUDA driver: /nonexistent/libcuda.so.1: cannot open shared object file: No such file or directory' });
+    }
+    process.env.TRUENO_CUDA = '0';
+    loadCudaDriver({ reload: true });
+    expect((await apr(['info'])).stdout).toContain('GPU: not available: disabled by TRUENO_CUDA=0\n');
+  });
+
+  it('GPU section text for a found device', () => {
+    const g: GpuInfo = {
+      available: true,
+      reason: '1 CUDA device(s)',
+      driverVersion: '12.4',
+      library: 'libcuda.so.1',
+      graphs: true,
+      devices: [{ ordinal: 0, name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0', sm: 'sm_90', multiprocessors: 132, memoryBytes: 85520809984, bandwidthGBs: 3352.3 }],
+    };
+    expect(gpuLines(g)).toEqual([
+      'GPU:',
+      '  driver      CUDA 12.4 (libcuda.so.1), graphs yes',
+      '  device 0    NVIDIA H100 80GB HBM3, compute 9.0 (sm_90), 132 SMs, 79.6 GiB, ~3352 GB/s',
+    ]);
   });
 });

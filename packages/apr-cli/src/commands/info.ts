@@ -3,13 +3,15 @@
  * user, for apr: versions, OS, CPU and the SIMD extensions found at run time, the compute backends
  * with the one `--backend` picks, and the native backend's kernel set, threads, compiler and the
  * ggml types it runs natively — or why the native addon is absent (the loader's reason, e.g.
- * `disabled by TRUENO_NATIVE=0`). `--json` prints {@link SystemInfo}, whose field names are a
- * stable interface (fields may be added, none renamed).
+ * `disabled by TRUENO_NATIVE=0`), and the CUDA GPU (device, compute capability, SMs, memory,
+ * driver version) or why there is none (e.g. `no CUDA driver: libcuda.so.1: cannot open shared
+ * object file …`). `--json` prints {@link SystemInfo}, whose field names are a stable interface
+ * (fields may be added, none renamed).
  */
 import { readFileSync } from 'node:fs';
 import { release, type as osType } from 'node:os';
 import { type Command, Option } from 'commander';
-import { type BackendInfo, backendInfo, dtypeInfo, loadNative } from '@sovereign/realizar';
+import { type BackendInfo, type GpuInfo, backendInfo, dtypeInfo, gpuInfo, loadNative } from '@sovereign/realizar';
 import { applyThreads, chooseBackend } from '../backend-choice.js';
 import { machineInfo, parseCpuinfo } from '../bench/cpu-info.js';
 import { CliError } from '../cli-error.js';
@@ -57,6 +59,8 @@ export interface SystemInfo {
   /** What `--backend <requested>` runs (`auto` unless given) and why. */
   readonly selected: { readonly requested: string; readonly backend: string; readonly reason: string; readonly threads: number };
   readonly native: NativeSystemInfo;
+  /** The CUDA driver and its devices, or why CUDA is unavailable. */
+  readonly gpu: GpuInfo;
 }
 
 interface InfoFlags {
@@ -119,6 +123,7 @@ export function systemInfo(flags: { backend?: string; threads?: number } = {}, v
     backends: backendInfo(),
     selected: { requested, backend: choice.name, reason: choice.reason, threads },
     native: nativeSystemInfo(),
+    gpu: gpuInfo(),
   };
 }
 
@@ -152,7 +157,23 @@ export function infoText(s: SystemInfo): string {
   } else {
     lines.push(`native backend: not available: ${n.reason}`);
   }
+  lines.push(...gpuLines(s.gpu));
   return `${lines.join('\n')}\n`;
+}
+
+/** The GPU section of {@link infoText}. */
+export function gpuLines(g: GpuInfo): string[] {
+  if (!g.available) return [`GPU: not available: ${g.reason}`];
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  return [
+    'GPU:',
+    `  driver      CUDA ${g.driverVersion} (${g.library}), graphs ${g.graphs ? 'yes' : 'no'}`,
+    ...(g.devices ?? []).map(
+      (d) =>
+        `  device ${d.ordinal}    ${d.name}, compute ${d.computeCapability} (${d.sm}), ${d.multiprocessors} SMs, ${gib(d.memoryBytes)}` +
+        (d.bandwidthGBs > 0 ? `, ~${Math.round(d.bandwidthGBs)} GB/s` : ''),
+    ),
+  ];
 }
 
 function threadCount(v: string): number {
@@ -165,7 +186,7 @@ function threadCount(v: string): number {
 export function registerInfo(program: Command, io: Io): void {
   program
     .command('info')
-    .description('print system info: versions, CPU features, compute backends and the native kernels in use')
+    .description('print system info: versions, CPU features, compute backends, the native kernels in use and the CUDA GPU')
     .option('--json', 'print one JSON object instead of text')
     .option('--backend <name>', 'compute backend to report as selected: auto | native | ref', 'auto')
     .addOption(new Option('-t, --threads <n>', 'threads of the native backend (default: physical cores)').argParser(threadCount))

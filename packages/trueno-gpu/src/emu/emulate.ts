@@ -14,7 +14,8 @@
  * div.approx) return the correctly rounded f32 result, so GPU results may differ by their ulp
  * error; mma.sync accumulates in double then rounds once. Registers and shared memory start at 0
  * (the GPU leaves them undefined). Half-precision arithmetic (add.f16 …) is not emulated; cvt,
- * mov and mma on halves are. Speed is on the order of 10^7 instructions per second.
+ * mov and mma on halves are. Speed: 1.5-2.5·10^7 instructions per second
+ * (a 1023-row × 352 Q8_0 GEMV, 3.4M instructions, runs in ~0.25 s).
  */
 import type { Kernel } from '../ptx/kernel.js';
 import { BARRIER, type Program, RET, WARP, compileKernel } from './compile.js';

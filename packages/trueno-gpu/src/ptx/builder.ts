@@ -294,12 +294,15 @@ export class KernelBuilder {
     return d;
   }
 
+  /** `add.type d, a, b` (integers wrap; f32 rounds to nearest). */
   add(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('add', type, a, b, { d });
   }
+  /** `sub.type d, a, b`. */
   sub(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('sub', type, a, b, { d });
   }
+  /** `mul.type` (integers: `.lo`, the low half of the product). */
   mul(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('mul', type, a, b, { d });
   }
@@ -307,18 +310,23 @@ export class KernelBuilder {
   mulWide(type: 'u32' | 's32' | 'u16' | 's16', a: Src, b: Src, d?: Reg): Reg {
     return this.bin('mul', type, a, b, { mode: 'wide', d });
   }
+  /** `min.type` (f32: a NaN operand yields the other). */
   min(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('min', type, a, b, { d });
   }
+  /** `max.type` (f32: a NaN operand yields the other). */
   max(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('max', type, a, b, { d });
   }
+  /** `and.type` (b32/b64 bits, or pred). */
   and(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('and', type, a, b, { d });
   }
+  /** `or.type` (b32/b64 bits, or pred). */
   or(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('or', type, a, b, { d });
   }
+  /** `xor.type` (b32/b64 bits, or pred). */
   xor(type: PtxType, a: Src, b: Src, d?: Reg): Reg {
     return this.bin('xor', type, a, b, { d });
   }
@@ -340,12 +348,15 @@ export class KernelBuilder {
     this.emit({ op: 'un', fn, type, mode, ftz: o.ftz ?? false, d, a: toOperand(a) });
     return d;
   }
+  /** `neg.type d, a`. */
   neg(type: PtxType, a: Src, d?: Reg): Reg {
     return this.un('neg', type, a, { d });
   }
+  /** `abs.type d, a`. */
   abs(type: PtxType, a: Src, d?: Reg): Reg {
     return this.un('abs', type, a, { d });
   }
+  /** `not.type d, a` (bitwise; pred: logical). */
   not(type: PtxType, a: Src, d?: Reg): Reg {
     return this.un('not', type, a, { d });
   }

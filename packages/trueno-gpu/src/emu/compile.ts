@@ -20,7 +20,7 @@ import {
   roundToInt,
   saturateInt,
 } from './numerics.js';
-import { EmuCompileError, type Reader, checked64, reader, sharedOffsets, writer } from './operands.js';
+import { EmuCompileError, EmuRuntimeError, type Reader, checked64, reader, sharedOffsets, writer } from './operands.js';
 import { type EmuThread, type RegLayout, regLayout, slotOf } from './thread.js';
 import { mmaExecutor, shflExecutor, type WarpExecutor } from './warp-ops.js';
 
@@ -71,9 +71,41 @@ export function compileKernel(k: Kernel): Program {
   const steps: Step[] = [];
   for (const i of k.body) {
     if (i.op === 'label' || i.op === 'comment') continue;
-    steps.push(compileInstr(i, L, offsets, labels));
+    steps.push(i.op === 'bra' && i.uni && i.guard ? uniformBranch(i, L, labels, steps.length, k.name) : compileInstr(i, L, offsets, labels));
   }
   return { kernel: k, layout: L, steps, sharedBytes: bytes, sharedOffsets: offsets };
+}
+
+/**
+ * A guarded `bra.uni`: PTX requires every active lane of the warp to take the same direction
+ * (a divergent .uni branch is undefined behaviour on the GPU). Each lane's n-th visit is checked
+ * against the first-arriving lane's n-th decision.
+ */
+function uniformBranch(i: Extract<Instr, { op: 'bra' }>, L: RegLayout, labels: ReadonlyMap<string, number>, pc: number, name: string): Step {
+  const target = labels.get(i.target);
+  if (target === undefined) throw new EmuCompileError(`bra to ${i.target}, which is not placed in the kernel`);
+  const s = slotOf(L, i.guard!.p);
+  const neg = i.guard!.neg;
+  return {
+    kind: PLAIN,
+    instr: i,
+    run: (t) => {
+      const taken = (t.u32[s] !== 0) !== neg ? 1 : 0;
+      const visit = t.uniVisits.get(pc) ?? 0;
+      t.uniVisits.set(pc, visit + 1);
+      const key = t.warp * 1048576 + pc;
+      let seen = t.blk.uniBranches.get(key);
+      if (!seen) t.blk.uniBranches.set(key, (seen = []));
+      if (visit === seen.length) seen.push(taken);
+      else if (seen[visit] !== taken) {
+        throw new EmuRuntimeError(
+          `kernel ${name}: bra.uni to ${i.target} (step ${pc}) diverges in warp ${t.warp}: lane ${t.lane} ${taken ? 'takes' : 'does not take'} it ` +
+            `on visit ${visit + 1}, an earlier lane ${taken ? 'did not' : 'did'}; use a plain bra or make the predicate warp-uniform`,
+        );
+      }
+      if (taken) t.pc = target;
+    },
+  };
 }
 
 function addrReader(a: Address, L: RegLayout, shared: ReadonlyMap<string, number>): Reader {

@@ -121,3 +121,19 @@ describe('emulator memory, atomics and block synchronisation', () => {
     expect(() => launch(k.build(), [1], [2048], {}, { n: 1 })).toThrow(RangeError);
   });
 });
+
+describe('emulator bra.uni check', () => {
+  it('accepts warp-uniform .uni branches and rejects a divergent one', () => {
+    const mk = (laneDependent: boolean) => {
+      const k = new KernelBuilder(laneDependent ? 'uni_bad' : 'uni_ok');
+      const v = k.special(laneDependent ? 'laneid' : 'warpid');
+      const skip = k.newLabel('skip');
+      k.bra(skip, { when: k.setp('lt', 'u32', v, 1), uni: true });
+      k.mov('u32', 1);
+      k.label(skip);
+      return k.build();
+    };
+    expect(launch(mk(false), [2], [64], {}).stats.threads).toBe(128);
+    expect(() => launch(mk(true), [1], [32], {})).toThrow(/bra\.uni to \$L_skip_1 .* diverges in warp 0: lane 1 does not take it/);
+  });
+});

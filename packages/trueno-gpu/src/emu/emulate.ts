@@ -7,6 +7,9 @@
  * warp wait at that same instruction; bar.sync releases once every non-exited thread of the block
  * waits at a barrier. Anything else is reported as a deadlock with each warp's state.
  *
+ * Checks beyond the hardware's: a guarded `bra.uni` whose lanes disagree throws (undefined on the
+ * GPU), as do the memory faults of EmuMemory and shfl masks naming exited lanes.
+ *
  * Limits (what this does not model): memory ordering between threads outside barriers (a thread
  * runs to its next sync point before others, so races show one interleaving only); the .nc / L1 /
  * L2 caches; timing. 64-bit integers are JS numbers, exact up to 2^53 (enough for addresses; an
@@ -83,6 +86,7 @@ export function emulate(kernel: Kernel, opts: LaunchOptions): LaunchStats {
     shared: new EmuMemory(Math.max(prog.sharedBytes, 1), 'shared'),
     global: opts.memory,
     params,
+    uniBranches: new Map(),
   };
   const threads: EmuThread[] = [];
   for (let i = 0; i < nThreads; i++) threads.push(new EmuThread(prog.layout, blk));
@@ -93,6 +97,7 @@ export function emulate(kernel: Kernel, opts: LaunchOptions): LaunchStats {
       for (let bx = 0; bx < grid[0]; bx++) {
         blk.ctaid = [bx, by, bz];
         blk.shared.bytes.fill(0);
+        blk.uniBranches.clear();
         let lin = 0;
         for (let z = 0; z < block[2]; z++) for (let y = 0; y < block[1]; y++) for (let x = 0; x < block[0]; x++, lin++) threads[lin].reset(lin, x, y, z);
         instructions += runBlock(prog, threads, maxSteps, kernel.name, blk.ctaid);

@@ -23,6 +23,11 @@ export interface BlockContext {
   shared: EmuMemory;
   readonly global: EmuMemory;
   readonly params: ReadonlyMap<string, number>;
+  /**
+   * Decisions of guarded `bra.uni` per warp and pc, in visit order (key `warp * 2^20 + pc`),
+   * so later lanes can be checked against the first lane of their warp. Cleared per block.
+   */
+  readonly uniBranches: Map<number, number[]>;
 }
 
 /** Where each register class starts in the 32-bit or the 64-bit register file. */
@@ -62,6 +67,8 @@ export class EmuThread {
   pc = 0;
   status = RUNNING;
   steps = 0;
+  /** Visits of each guarded `bra.uni` by this thread (pc → count). */
+  readonly uniVisits = new Map<number, number>();
   readonly tid: [number, number, number] = [0, 0, 0];
   /** Linear index in the block (x fastest), lane = linear % 32, warp = linear / 32. */
   linear = 0;
@@ -86,6 +93,7 @@ export class EmuThread {
     this.pc = 0;
     this.status = RUNNING;
     this.steps = 0;
+    this.uniVisits.clear();
     this.linear = linear;
     this.lane = linear & 31;
     this.warp = linear >>> 5;

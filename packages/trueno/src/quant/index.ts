@@ -17,6 +17,8 @@ import { q8_KOps } from './q8-k.js';
 import type { QuantOps } from './quant-ops.js';
 
 export type { QuantOps } from './quant-ops.js';
+export { FP16_TO_FP32, fp16ToFp32, fp32Bits, fp32BitsToFp16, fp32FromBits, fp32ToFp16 } from './fp16.js';
+export { bf16ToFp32, fp32BitsToBf16, fp32ToBf16 } from './bf16.js';
 
 const OPS = new Map<number, QuantOps>(
   [f32Ops, f16Ops, bf16Ops, q4_0Ops, q4_1Ops, q5_0Ops, q5_1Ops, q8_0Ops, q8_1Ops, q2_KOps, q3_KOps, q4_KOps, q5_KOps, q6_KOps, q8_KOps].map(

@@ -1,0 +1,538 @@
+/**
+ * Compiles a kernel's IR into closures, one per instruction: plain steps run inside one thread;
+ * `bar.sync` and the warp collectives (`shfl.sync`, `mma.sync`) become scheduler stops with a
+ * warp-wide executor (warp-ops.ts). Labels and comments compile to nothing.
+ */
+import type { Instr } from '../ptx/instr.js';
+import type { Kernel } from '../ptx/kernel.js';
+import { type Address, type PtxType, typeBytes } from '../ptx/types.js';
+import type { EmuMemory } from './memory.js';
+import {
+  bf16BitsToF32,
+  f16BitsToF32,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  fmaF32,
+  ftz as flush,
+  maxF,
+  minF,
+  roundF32,
+  roundToInt,
+  saturateInt,
+} from './numerics.js';
+import { EmuCompileError, EmuRuntimeError, type Reader, checked64, reader, sharedOffsets, writer } from './operands.js';
+import { type EmuThread, type RegLayout, regLayout, slotOf } from './thread.js';
+import { mmaExecutor, shflExecutor, type WarpExecutor } from './warp-ops.js';
+
+/** Kinds of compiled steps. */
+export const PLAIN = 0;
+/** `bar.sync`. */
+export const BARRIER = 1;
+/** `shfl.sync` / `mma.sync`. */
+export const WARP = 2;
+/** `ret`. */
+export const RET = 3;
+
+/** One compiled instruction. */
+export interface Step {
+  readonly kind: number;
+  readonly run: (t: EmuThread) => void;
+  /** Guard of a non-plain step (plain steps fold it into `run`). */
+  readonly guard?: (t: EmuThread) => boolean;
+  readonly warp?: WarpExecutor;
+  readonly instr: Instr;
+}
+
+/** A kernel compiled for the emulator. */
+export interface Program {
+  readonly kernel: Kernel;
+  readonly layout: RegLayout;
+  readonly steps: readonly Step[];
+  readonly sharedBytes: number;
+  readonly sharedOffsets: ReadonlyMap<string, number>;
+}
+
+const isFloatT = (t: PtxType): boolean => t === 'f32' || t === 'f64';
+const isHalfT = (t: PtxType): boolean => t === 'f16' || t === 'bf16';
+const isSigned = (t: PtxType): boolean => t[0] === 's';
+const bitsOf = (t: PtxType): number => typeBytes(t) * 8;
+const nop = (): void => {};
+
+/** Compiles `k`; throws {@link EmuCompileError} for IR outside the emulated subset. */
+export function compileKernel(k: Kernel): Program {
+  const L = regLayout(k);
+  const { offsets, bytes } = sharedOffsets(k);
+  const labels = new Map<string, number>();
+  let n = 0;
+  for (const i of k.body) {
+    if (i.op === 'label') labels.set(i.name, n);
+    else if (i.op !== 'comment') n++;
+  }
+  const steps: Step[] = [];
+  for (const i of k.body) {
+    if (i.op === 'label' || i.op === 'comment') continue;
+    steps.push(i.op === 'bra' && i.uni && i.guard ? uniformBranch(i, L, labels, steps.length, k.name) : compileInstr(i, L, offsets, labels));
+  }
+  return { kernel: k, layout: L, steps, sharedBytes: bytes, sharedOffsets: offsets };
+}
+
+/**
+ * A guarded `bra.uni`: PTX requires every active lane of the warp to take the same direction
+ * (a divergent .uni branch is undefined behaviour on the GPU). Each lane's n-th visit is checked
+ * against the first-arriving lane's n-th decision.
+ */
+function uniformBranch(i: Extract<Instr, { op: 'bra' }>, L: RegLayout, labels: ReadonlyMap<string, number>, pc: number, name: string): Step {
+  const target = labels.get(i.target);
+  if (target === undefined) throw new EmuCompileError(`bra to ${i.target}, which is not placed in the kernel`);
+  const s = slotOf(L, i.guard!.p);
+  const neg = i.guard!.neg;
+  return {
+    kind: PLAIN,
+    instr: i,
+    run: (t) => {
+      const taken = (t.u32[s] !== 0) !== neg ? 1 : 0;
+      const visit = t.uniVisits.get(pc) ?? 0;
+      t.uniVisits.set(pc, visit + 1);
+      const key = t.warp * 1048576 + pc;
+      let seen = t.blk.uniBranches.get(key);
+      if (!seen) t.blk.uniBranches.set(key, (seen = []));
+      if (visit === seen.length) seen.push(taken);
+      else if (seen[visit] !== taken) {
+        throw new EmuRuntimeError(
+          `kernel ${name}: bra.uni to ${i.target} (step ${pc}) diverges in warp ${t.warp}: lane ${t.lane} ${taken ? 'takes' : 'does not take'} it ` +
+            `on visit ${visit + 1}, an earlier lane ${taken ? 'did not' : 'did'}; use a plain bra or make the predicate warp-uniform`,
+        );
+      }
+      if (taken) t.pc = target;
+    },
+  };
+}
+
+function addrReader(a: Address, L: RegLayout, shared: ReadonlyMap<string, number>): Reader {
+  const base = a.base.kind === 'reg' ? reader(a.base, a.base.cls === 'b64' ? 'u64' : 'u32', L, shared) : reader(a.base, 'u64', L, shared);
+  const off = a.offset;
+  return off === 0 ? base : (t) => base(t) + off;
+}
+
+function memOf(space: 'global' | 'shared'): (t: EmuThread) => EmuMemory {
+  return space === 'global' ? (t) => t.blk.global : (t) => t.blk.shared;
+}
+
+function compileInstr(i: Instr, L: RegLayout, shared: ReadonlyMap<string, number>, labels: ReadonlyMap<string, number>): Step {
+  const R = (o: Parameters<typeof reader>[0], t: PtxType): Reader => reader(o, t, L, shared);
+  let guard: ((t: EmuThread) => boolean) | undefined;
+  if (i.guard) {
+    const s = slotOf(L, i.guard.p);
+    guard = i.guard.neg ? (t) => t.u32[s] === 0 : (t) => t.u32[s] !== 0;
+  }
+  if (i.op === 'bar') return { kind: BARRIER, run: nop, guard, instr: i };
+  if (i.op === 'ret') return { kind: RET, run: nop, guard, instr: i };
+  if (i.op === 'shfl') return { kind: WARP, run: nop, guard, warp: shflExecutor(i, L, shared), instr: i };
+  if (i.op === 'mma') return { kind: WARP, run: nop, guard, warp: mmaExecutor(i, L), instr: i };
+  const body = compilePlain(i, L, shared, labels, R);
+  const g = guard;
+  return { kind: PLAIN, run: g ? (t) => void (g(t) && body(t)) : body, instr: i };
+}
+
+type R = (o: Parameters<typeof reader>[0], t: PtxType) => Reader;
+
+function compilePlain(
+  i: Instr,
+  L: RegLayout,
+  shared: ReadonlyMap<string, number>,
+  labels: ReadonlyMap<string, number>,
+  R: R,
+): (t: EmuThread) => void {
+  switch (i.op) {
+    case 'mov': {
+      const a = R(i.a, i.type);
+      const w = writer(i.d, i.type, L);
+      return (t) => w(t, a(t));
+    }
+    case 'pack': {
+      const pt = i.type === 'b32' ? 'b16' : 'b32';
+      const [lo, hi] = i.parts.map((p) => R(p, pt));
+      const w = writer(i.d, i.type, L);
+      return i.type === 'b32' ? (t) => w(t, (lo(t) | (hi(t) << 16)) >>> 0) : (t) => w(t, lo(t) + hi(t) * 4294967296);
+    }
+    case 'unpack': {
+      const a = R(i.a, i.type);
+      const pt = i.type === 'b32' ? 'b16' : 'b32';
+      const [wl, wh] = i.ds.map((d) => writer(d, pt, L));
+      if (i.type === 'b32') {
+        return (t) => {
+          const v = a(t);
+          wl(t, v & 0xffff);
+          wh(t, v >>> 16);
+        };
+      }
+      return (t) => {
+        const v = a(t);
+        wl(t, v % 4294967296);
+        wh(t, Math.floor(v / 4294967296));
+      };
+    }
+    case 'ld': {
+      const ws = i.ds.map((d) => writer(d, i.type, L));
+      const size = typeBytes(i.type);
+      if (i.space === 'param') {
+        const a = i.addr.base;
+        if (a.kind !== 'sym' || i.addr.offset !== 0) throw new EmuCompileError('ld.param needs a parameter name without offset');
+        const name = a.name;
+        const cv = i.type === 'f32' ? Math.fround : (v: number): number => v;
+        return (t) => ws[0](t, cv(t.blk.params.get(name)!));
+      }
+      const addr = addrReader(i.addr, L, shared);
+      const mem = memOf(i.space);
+      const type = i.type;
+      if (ws.length === 1) return (t) => ws[0](t, mem(t).load(type, addr(t)));
+      const vecBytes = size * ws.length;
+      return (t) => {
+        const m = mem(t);
+        const a = addr(t);
+        m.check(a, vecBytes, vecBytes, `ld.v${ws.length}`);
+        for (let k = 0; k < ws.length; k++) ws[k](t, m.load(type, a + k * size));
+      };
+    }
+    case 'st': {
+      const rs = i.srcs.map((s) => R(s, i.type));
+      const size = typeBytes(i.type);
+      const addr = addrReader(i.addr, L, shared);
+      const mem = memOf(i.space);
+      const type = i.type;
+      if (rs.length === 1) return (t) => mem(t).store(type, addr(t), rs[0](t));
+      const vecBytes = size * rs.length;
+      return (t) => {
+        const m = mem(t);
+        const a = addr(t);
+        m.check(a, vecBytes, vecBytes, `st.v${rs.length}`);
+        const vals = rs.map((r) => r(t));
+        for (let k = 0; k < vals.length; k++) m.store(type, a + k * size, vals[k]);
+      };
+    }
+    case 'cvt':
+      return compileCvt(i, L, R);
+    case 'cvtpack': {
+      const a = R(i.a, 'f32');
+      const b = R(i.b, 'f32');
+      const cv = i.dtype === 'f16x2' ? f32ToF16Bits : f32ToBf16Bits;
+      const w = writer(i.d, 'b32', L);
+      return (t) => w(t, ((cv(a(t)) << 16) | cv(b(t))) >>> 0);
+    }
+    case 'cvta': {
+      const a = R(i.a, 'u64');
+      const w = writer(i.d, 'u64', L);
+      return (t) => w(t, a(t));
+    }
+    case 'bin':
+      return compileBin(i, L, R);
+    case 'un':
+      return compileUn(i, L, R);
+    case 'mad': {
+      const a = R(i.a, i.type);
+      const b = R(i.b, i.type);
+      const wide = i.mode === 'wide';
+      const ctype: PtxType = wide ? (isSigned(i.type) ? 's64' : 'u64') : i.type;
+      const c = R(i.c, ctype);
+      const w = writer(i.d, ctype, L);
+      if (i.type === 'f32') return (t) => w(t, fmaF32(a(t), b(t), c(t)));
+      if (i.type === 'f64') return (t) => w(t, a(t) * b(t) + c(t));
+      if (wide) return (t) => w(t, mulExact(a(t), b(t)) + c(t));
+      if (bitsOf(i.type) === 64) return (t) => w(t, Number(BigInt.asIntN(64, BigInt(a(t)) * BigInt(b(t)) + BigInt(c(t)))));
+      return (t) => w(t, Math.imul(a(t), b(t)) + c(t));
+    }
+    case 'setp': {
+      const a = R(i.a, i.type);
+      const b = R(i.b, i.type);
+      const w = writer(i.d, 'pred', L);
+      const float = isFloatT(i.type);
+      switch (i.cmp) {
+        case 'eq':
+          return (t) => w(t, a(t) === b(t) ? 1 : 0);
+        case 'ne':
+          return float
+            ? (t) => {
+                const x = a(t);
+                const y = b(t);
+                w(t, x !== y && x === x && y === y ? 1 : 0);
+              }
+            : (t) => w(t, a(t) !== b(t) ? 1 : 0);
+        case 'lt':
+          return (t) => w(t, a(t) < b(t) ? 1 : 0);
+        case 'le':
+          return (t) => w(t, a(t) <= b(t) ? 1 : 0);
+        case 'gt':
+          return (t) => w(t, a(t) > b(t) ? 1 : 0);
+        case 'ge':
+          return (t) => w(t, a(t) >= b(t) ? 1 : 0);
+      }
+      break;
+    }
+    case 'selp': {
+      const a = R(i.a, i.type);
+      const b = R(i.b, i.type);
+      const s = slotOf(L, i.p);
+      const w = writer(i.d, i.type, L);
+      return (t) => w(t, t.u32[s] !== 0 ? a(t) : b(t));
+    }
+    case 'bra': {
+      const target = labels.get(i.target);
+      if (target === undefined) throw new EmuCompileError(`bra to ${i.target}, which is not placed in the kernel`);
+      return (t) => void (t.pc = target);
+    }
+    case 'atom':
+      return compileAtom(i, L, shared, R);
+    case 'dp4a': {
+      const a = R(i.a, 'u32');
+      const b = R(i.b, 'u32');
+      const sa = i.atype === 's32';
+      const sb = i.btype === 's32';
+      const ct: PtxType = sa || sb ? 's32' : 'u32';
+      const c = R(i.c, ct);
+      const w = writer(i.d, ct, L);
+      return (t) => {
+        const x = a(t);
+        const y = b(t);
+        let acc = c(t);
+        for (let k = 0; k < 32; k += 8) {
+          const xb = sa ? ((x << (24 - k)) >> 24) : (x >>> k) & 0xff;
+          const yb = sb ? ((y << (24 - k)) >> 24) : (y >>> k) & 0xff;
+          acc += xb * yb;
+        }
+        w(t, acc);
+      };
+    }
+  }
+  throw new EmuCompileError(`instruction '${i.op}' has no emulator implementation`);
+}
+
+/** Exact product of two integers below 2^32 in magnitude (BigInt when past 2^53). */
+function mulExact(a: number, b: number): number {
+  const p = a * b;
+  return Number.isSafeInteger(p) ? p : checked64(Number(BigInt(a) * BigInt(b)));
+}
+
+function compileCvt(i: Extract<Instr, { op: 'cvt' }>, L: RegLayout, R: R): (t: EmuThread) => void {
+  const { dtype, stype } = i;
+  const a0 = R(i.a, stype);
+  // Source as a plain number: halves decoded to their value.
+  const a: Reader = stype === 'f16' ? (t) => f16BitsToF32(a0(t)) : stype === 'bf16' ? (t) => bf16BitsToF32(a0(t)) : a0;
+  const w = writer(i.d, dtype, L);
+  const rnd = i.rnd;
+  const fz = i.ftz ? flush : (x: number): number => x;
+  if (dtype === 'f32' || dtype === 'f64') {
+    const mode = rnd === 'rz' || rnd === 'rm' || rnd === 'rp' ? rnd : 'rn';
+    const sat = i.sat ? (x: number): number => (x !== x ? 0 : Math.min(1, Math.max(0, x))) : (x: number): number => x;
+    if (dtype === 'f64') return (t) => w(t, sat(a(t)));
+    return (t) => w(t, fz(sat(roundF32(fz(a(t)), mode))));
+  }
+  if (isHalfT(dtype)) {
+    const mode = rnd === 'rz' || rnd === 'rm' || rnd === 'rp' ? rnd : 'rn';
+    const cv = dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
+    // Double sources (f64) are first rounded to f32 (a second rounding the hardware does not do; documented limit).
+    return (t) => w(t, cv(Math.fround(fz(a(t))), mode));
+  }
+  const bits = bitsOf(dtype);
+  const signed = isSigned(dtype);
+  if (isFloatT(stype) || isHalfT(stype)) {
+    const mode = rnd === 'rni' || rnd === 'rmi' || rnd === 'rpi' ? rnd : 'rzi';
+    return (t) => w(t, saturateInt(roundToInt(a(t), mode), bits, signed));
+  }
+  // Integer to integer: truncation / extension happens in the writer; .sat clamps.
+  if (i.sat) return (t) => w(t, saturateInt(a(t), bits, signed));
+  if (bits === 64) return (t) => w(t, a(t));
+  if (bits === 32) return signed ? (t) => w(t, a(t) | 0) : (t) => w(t, a(t) >>> 0);
+  if (bits === 16) return signed ? (t) => w(t, (a(t) << 16) >> 16) : (t) => w(t, a(t) & 0xffff);
+  return signed ? (t) => w(t, (a(t) << 24) >> 24) : (t) => w(t, a(t) & 0xff);
+}
+
+function compileBin(i: Extract<Instr, { op: 'bin' }>, L: RegLayout, R: R): (t: EmuThread) => void {
+  const { fn, type } = i;
+  const wide = i.mode === 'wide';
+  const a = R(i.a, type);
+  const b = R(i.b, fn === 'shl' || fn === 'shr' ? 'u32' : type);
+  const dtype: PtxType = wide ? (isSigned(type) ? (bitsOf(type) === 32 ? 's64' : 's32') : bitsOf(type) === 32 ? 'u64' : 'u32') : type;
+  const w = writer(i.d, dtype, L);
+  if (type === 'f32' || type === 'f64') {
+    const mode = i.mode === 'rz' || i.mode === 'rm' || i.mode === 'rp' ? i.mode : 'rn';
+    const r = type === 'f32' ? (x: number): number => roundF32(x, mode) : (x: number): number => x;
+    const fz = i.ftz ? flush : (x: number): number => x;
+    switch (fn) {
+      case 'add':
+        return (t) => w(t, fz(r(fz(a(t)) + fz(b(t)))));
+      case 'sub':
+        return (t) => w(t, fz(r(fz(a(t)) - fz(b(t)))));
+      case 'mul':
+        return (t) => w(t, fz(r(fz(a(t)) * fz(b(t)))));
+      case 'div':
+        return (t) => w(t, fz(r(fz(a(t)) / fz(b(t)))));
+      case 'min':
+        return (t) => w(t, fz(minF(fz(a(t)), fz(b(t)))));
+      case 'max':
+        return (t) => w(t, fz(maxF(fz(a(t)), fz(b(t)))));
+      default:
+        throw new EmuCompileError(`${fn}.${type} is not a float operation`);
+    }
+  }
+  if (isHalfT(type) || type === 'f16x2' || type === 'bf16x2') throw new EmuCompileError(`${fn}.${type}: half-precision arithmetic is not emulated; convert to f32`);
+  const bits = bitsOf(type);
+  const signed = isSigned(type);
+  if (type === 'pred') {
+    if (fn === 'and') return (t) => w(t, a(t) & b(t));
+    if (fn === 'or') return (t) => w(t, a(t) | b(t));
+    if (fn === 'xor') return (t) => w(t, a(t) ^ b(t));
+    throw new EmuCompileError(`${fn}.pred is not a PTX instruction`);
+  }
+  if (bits === 64) return compileBin64(fn, i.mode, signed, a, b, w);
+  const mask = bits === 32 ? 0xffffffff : bits === 16 ? 0xffff : 0xff;
+  switch (fn) {
+    case 'add':
+      return (t) => w(t, a(t) + b(t));
+    case 'sub':
+      return (t) => w(t, a(t) - b(t));
+    case 'mul':
+      if (wide) return (t) => w(t, mulExact(a(t), b(t)));
+      if (i.mode === 'hi') {
+        return (t) => {
+          const p = BigInt(a(t)) * BigInt(b(t));
+          w(t, Number(signed ? BigInt.asIntN(bits, p >> BigInt(bits)) : BigInt.asUintN(bits, p >> BigInt(bits))));
+        };
+      }
+      return (t) => w(t, Math.imul(a(t), b(t)));
+    case 'div':
+      return (t) => {
+        const y = b(t);
+        w(t, y === 0 ? mask : Math.trunc(a(t) / y));
+      };
+    case 'rem':
+      return (t) => {
+        const y = b(t);
+        w(t, y === 0 ? a(t) : a(t) % y);
+      };
+    case 'min':
+      return (t) => w(t, Math.min(a(t), b(t)));
+    case 'max':
+      return (t) => w(t, Math.max(a(t), b(t)));
+    case 'and':
+      return (t) => w(t, a(t) & b(t));
+    case 'or':
+      return (t) => w(t, a(t) | b(t));
+    case 'xor':
+      return (t) => w(t, a(t) ^ b(t));
+    case 'shl':
+      return (t) => {
+        const s = b(t);
+        w(t, s >= bits ? 0 : (a(t) << s) & mask);
+      };
+    case 'shr':
+      if (signed) return (t) => w(t, a(t) >> Math.min(b(t), 31));
+      return (t) => {
+        const s = b(t);
+        w(t, s >= bits ? 0 : a(t) >>> s);
+      };
+  }
+}
+
+function compileBin64(fn: string, mode: string | undefined, signed: boolean, a: Reader, b: Reader, w: (t: EmuThread, v: number) => void): (t: EmuThread) => void {
+  const big = (op: (x: bigint, y: bigint) => bigint) => (t: EmuThread) =>
+    w(t, Number(signed ? BigInt.asIntN(64, op(BigInt(a(t)), BigInt(b(t)))) : BigInt.asUintN(64, op(BigInt(a(t)), BigInt(b(t))))));
+  switch (fn) {
+    case 'add':
+      return (t) => w(t, a(t) + b(t));
+    case 'sub':
+      return (t) => w(t, a(t) - b(t));
+    case 'mul':
+      if (mode === 'hi') throw new EmuCompileError('mul.hi on 64-bit integers is not emulated');
+      return (t) => w(t, mulExact(a(t), b(t)));
+    case 'min':
+      return (t) => w(t, Math.min(a(t), b(t)));
+    case 'max':
+      return (t) => w(t, Math.max(a(t), b(t)));
+    case 'div':
+      return (t) => w(t, Math.trunc(a(t) / b(t)));
+    case 'rem':
+      return (t) => w(t, a(t) % b(t));
+    case 'and':
+      return big((x, y) => x & y);
+    case 'or':
+      return big((x, y) => x | y);
+    case 'xor':
+      return big((x, y) => x ^ y);
+    case 'shl':
+      return big((x, y) => (y >= 64n ? 0n : x << y));
+    case 'shr':
+      return big((x, y) => (signed ? BigInt.asIntN(64, x) >> (y > 63n ? 63n : y) : y >= 64n ? 0n : BigInt.asUintN(64, x) >> y));
+  }
+  throw new EmuCompileError(`${fn} on 64-bit integers is not emulated`);
+}
+
+function compileUn(i: Extract<Instr, { op: 'un' }>, L: RegLayout, R: R): (t: EmuThread) => void {
+  const { fn, type } = i;
+  const a = R(i.a, type);
+  const w = writer(i.d, type, L);
+  if (type === 'f32' || type === 'f64') {
+    const r = type === 'f32' ? Math.fround : (x: number): number => x;
+    const fz = i.ftz ? flush : (x: number): number => x;
+    const f: Record<string, (x: number) => number> = {
+      neg: (x) => -x,
+      abs: Math.abs,
+      rcp: (x) => 1 / x,
+      sqrt: Math.sqrt,
+      rsqrt: (x) => 1 / Math.sqrt(x),
+      ex2: (x) => 2 ** x,
+      lg2: Math.log2,
+      sin: Math.sin,
+      cos: Math.cos,
+    };
+    const g = f[fn];
+    if (!g) throw new EmuCompileError(`${fn}.${type} is not a float operation`);
+    return (t) => w(t, fz(r(g(fz(a(t))))));
+  }
+  if (type === 'pred' && fn === 'not') return (t) => w(t, a(t) ^ 1);
+  switch (fn) {
+    case 'neg':
+      return (t) => w(t, -a(t));
+    case 'abs':
+      return (t) => w(t, Math.abs(a(t)));
+    case 'not':
+      return bitsOf(type) === 64 ? (t) => w(t, Number(BigInt.asUintN(64, ~BigInt(a(t))))) : (t) => w(t, ~a(t));
+    default:
+      throw new EmuCompileError(`${fn}.${type} is not an integer operation`);
+  }
+}
+
+function compileAtom(i: Extract<Instr, { op: 'atom' }>, L: RegLayout, shared: ReadonlyMap<string, number>, R: R): (t: EmuThread) => void {
+  const addr = addrReader(i.addr, L, shared);
+  const mem = memOf(i.space);
+  const type = i.type;
+  const b = R(i.b, type);
+  const c = i.c ? R(i.c, type) : undefined;
+  const w = writer(i.d, type, L);
+  const float = type === 'f32';
+  let f: (old: number, x: number, t: EmuThread) => number;
+  switch (i.fn) {
+    case 'add':
+      f = float ? (o, x) => Math.fround(o + x) : (o, x) => o + x;
+      break;
+    case 'min':
+      f = float ? (o, x) => minF(o, x) : (o, x) => Math.min(o, x);
+      break;
+    case 'max':
+      f = float ? (o, x) => maxF(o, x) : (o, x) => Math.max(o, x);
+      break;
+    case 'exch':
+      f = (_o, x) => x;
+      break;
+    case 'cas':
+      f = (o, x, t) => (o === x ? c!(t) : o);
+      break;
+  }
+  // Memory reads of signed types come back signed, as the readers of b do, so comparisons agree.
+  return (t) => {
+    const m = mem(t);
+    const a = addr(t);
+    const old = m.load(type, a);
+    m.store(type, a, f(old, b(t), t));
+    w(t, old);
+  };
+}

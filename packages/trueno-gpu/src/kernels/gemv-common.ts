@@ -1,0 +1,169 @@
+/**
+ * The shared skeleton of the quantized GEMV kernels (decode: y = W·x, and batched over M ≤ 16
+ * sequences: Y (M, nRows) = X (M, K) · Wᵀ). W is in ggml's block layout exactly as stored in the
+ * GGUF file (row-major, `nRows` rows of K/QK blocks).
+ *
+ * Design (documented choice): activations stay f32, each lane dequantizes its share of a block
+ * into 8 f32 values in registers and multiplies with f32 x. This reads W once (the bandwidth
+ * term), needs no activation quantization pass and no dp4a, and is more accurate than llama.cpp's
+ * mmvq (which quantizes x to Q8_1): results match a dequantize-then-dot reference to float
+ * rounding. x is small (K·4 bytes per sequence) and stays in L1/L2 across the warps of a block.
+ *
+ * Geometry: one warp per output row, WARPS_PER_BLOCK warps per block, grid = ceil(nRows / 4).
+ * Within a warp, `lanesPerBlock` consecutive lanes share one quant block (so a warp iteration
+ * reads 32 / lanesPerBlock consecutive blocks: coalesced), each lane owning 8 values. Partial sums
+ * are reduced with shfl.sync.bfly and lane 0 writes the row's M outputs. For the batched kernel
+ * the lane's 8 weights are dequantized once and reused for all M rows of X.
+ *
+ * Parameters, in order: `w` (u64), `x` (u64, (M, K) f32), `y` (u64, (M, nRows) f32),
+ * `n_rows` (u32), `k` (u32, multiple of QK).
+ */
+import { type GGMLType, dequantize } from '@sovereign/trueno';
+import { KernelBuilder } from '../ptx/builder.js';
+import type { Kernel, SmTarget } from '../ptx/kernel.js';
+import type { Reg } from '../ptx/types.js';
+import type { KernelCost } from './kernel-model.js';
+
+/** Warps (rows) per thread block. */
+export const WARPS_PER_BLOCK = 4;
+
+/** Largest batch of the batched GEMV kernels. */
+export const MAX_GEMV_BATCH = 16;
+
+/** What a format's unpacker leaves in registers for one lane and one block. */
+export interface LaneValues {
+  /** 8 quant values as f32 (exact small integers). */
+  readonly q: readonly Reg[];
+  /** Byte offset (u32) of q[0]'s x value within the block's x slice. */
+  readonly xAt: Reg;
+  /** Constant byte offsets from `xAt` of the two runs of 4 values, q[0..3] and q[4..7]. */
+  readonly xRuns: readonly [number, number];
+  /** value = scale·q − min (min absent for formats without one). */
+  readonly scale: Reg;
+  readonly min?: Reg;
+}
+
+/** A ggml format's part of the GEMV: block geometry and the per-lane unpacking code. */
+export interface GemvFormat {
+  readonly type: GGMLType;
+  /** ggml name, used in kernel names (`q8_0`). */
+  readonly id: string;
+  /** Values per block (QK). */
+  readonly qk: number;
+  readonly blockBytes: number;
+  /** Lanes sharing one block: qk / 8. */
+  readonly lanesPerBlock: number;
+  /** Emits the lane's unpacking: `blk` is the block address (u64), `sub` the lane's index in the block (u32). */
+  unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues;
+}
+
+/** Options of a GEMV kernel build. */
+export interface GemvBuildOptions {
+  readonly sm: SmTarget;
+  /** Sequences per launch, 1 (decode GEMV) to 16 (batched). */
+  readonly batch?: number;
+}
+
+/** Launch geometry of a GEMV over `nRows` output rows. */
+export function gemvLaunch(nRows: number): { grid: [number, number, number]; block: [number, number, number] } {
+  return { grid: [Math.ceil(nRows / WARPS_PER_BLOCK), 1, 1], block: [32 * WARPS_PER_BLOCK, 1, 1] };
+}
+
+/** Builds the GEMV kernel of `fmt` for `opts.batch` sequences. */
+export function buildGemv(fmt: GemvFormat, opts: GemvBuildOptions): Kernel {
+  const M = opts.batch ?? 1;
+  if (!Number.isInteger(M) || M < 1 || M > MAX_GEMV_BATCH) throw new RangeError(`GEMV batch must be 1..${MAX_GEMV_BATCH}, got ${M}`);
+  const k = new KernelBuilder(M === 1 ? `gemv_${fmt.id}` : `gemv_${fmt.id}_b${M}`);
+  k.maxThreads = 32 * WARPS_PER_BLOCK;
+  k.doc = `y (${M}, n_rows) = x (${M}, k) * W^T, W ${fmt.id} in ggml block layout (${fmt.blockBytes} bytes per ${fmt.qk} values); target ${opts.sm}`;
+  const pw = k.param('w', 'u64');
+  const px = k.param('x', 'u64');
+  const py = k.param('y', 'u64');
+  const pn = k.param('n_rows', 'u32');
+  const pk = k.param('k', 'u32');
+  const w = k.ldGlobalPtr(pw);
+  const x = k.ldGlobalPtr(px);
+  const y = k.ldGlobalPtr(py);
+  const nRows = k.ldParam(pn);
+  const K = k.ldParam(pk);
+  const tid = k.special('tid.x');
+  const lane = k.and('b32', tid, 31);
+  const row = k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5));
+  const out = k.newLabel('exit');
+  // Whole warps leave together (row is warp-uniform), so later shuffles see full warps.
+  k.bra(out, { when: k.setp('ge', 'u32', row, nRows), uni: true });
+
+  const log2 = (v: number): number => Math.log2(v);
+  const nb = k.shr('u32', K, log2(fmt.qk));
+  const rowBytes = k.mul('u32', nb, fmt.blockBytes);
+  const wRow = k.mad('u32', row, rowBytes, w, undefined, 'wide');
+  const sub = k.and('b32', lane, fmt.lanesPerBlock - 1);
+  const first = k.shr('u32', lane, log2(fmt.lanesPerBlock));
+  const kBytes = k.mulWide('u32', K, 4);
+  const xRows: Reg[] = [x];
+  for (let m = 1; m < M; m++) xRows.push(k.add('u64', xRows[m - 1], kBytes));
+  const acc = Array.from({ length: M }, () => k.mov('f32', 0));
+
+  k.comment(`each lane: 8 values of block b; ${32 / fmt.lanesPerBlock} blocks per warp iteration`);
+  k.forRange('u32', first, nb, 32 / fmt.lanesPerBlock, (b) => {
+    const blk = k.mad('u32', b, fmt.blockBytes, wRow, undefined, 'wide');
+    const xOff = k.mulWide('u32', b, fmt.qk * 4);
+    const v = fmt.unpack(k, blk, sub);
+    const nmin = v.min ? k.neg('f32', v.min) : undefined;
+    const xAt = k.cvt('u64', 'u32', v.xAt);
+    for (let m = 0; m < M; m++) {
+      const xb = k.add('u64', xRows[m], xOff);
+      const at = k.add('u64', xb, xAt);
+      let dot: Reg | undefined;
+      let sx: Reg | undefined;
+      for (let r = 0; r < 2; r++) {
+        const xs = k.ldv('global', 'f32', 4, at, v.xRuns[r]);
+        for (let e = 0; e < 4; e++) {
+          dot = dot ? k.fma('f32', v.q[4 * r + e], xs[e], dot, dot) : k.mul('f32', v.q[4 * r + e], xs[e]);
+          if (nmin) sx = sx ? k.add('f32', sx, xs[e], sx) : k.mov('f32', xs[e]);
+        }
+      }
+      k.fma('f32', v.scale, dot!, acc[m], acc[m]);
+      if (nmin) k.fma('f32', nmin, sx!, acc[m], acc[m]);
+    }
+  });
+
+  k.comment('warp reduction: butterfly shuffles leave the row sum in every lane');
+  for (let m = 0; m < M; m++) {
+    for (const off of [16, 8, 4, 2, 1]) k.add('f32', acc[m], k.shfl('bfly', acc[m], off), acc[m]);
+  }
+  k.ifThen(k.setp('eq', 'u32', lane, 0), () => {
+    const yRow = k.mad('u32', row, 4, y, undefined, 'wide');
+    const nBytes = M > 1 ? k.mulWide('u32', nRows, 4) : undefined;
+    let at = yRow;
+    for (let m = 0; m < M; m++) {
+      if (m > 0) at = k.add('u64', at, nBytes!);
+      k.st('global', 'f32', at, 0, acc[m]);
+    }
+  });
+  k.label(out);
+  k.ret();
+  return k.build();
+}
+
+/**
+ * The oracle: each row dequantized with trueno's reference dequantizer, dotted with each x row in
+ * double, rounded to f32. `w` holds nRows rows of K values in `fmt`'s layout; `x` is (M, K).
+ */
+export function gemvReference(type: GGMLType, w: Uint8Array, x: Float32Array, nRows: number, K: number, M = 1): Float32Array {
+  const wf = dequantize(type, w, nRows * K);
+  const y = new Float32Array(M * nRows);
+  for (let m = 0; m < M; m++) {
+    for (let r = 0; r < nRows; r++) {
+      let s = 0;
+      for (let i = 0; i < K; i++) s += wf[r * K + i] * x[m * K + i];
+      y[m * nRows + r] = s;
+    }
+  }
+  return y;
+}
+
+/** Bytes and flops of a GEMV: W read once, x read once per sequence, y written. */
+export function gemvCost(fmt: Pick<GemvFormat, 'qk' | 'blockBytes'>, nRows: number, K: number, M = 1): KernelCost {
+  return { bytes: nRows * (K / fmt.qk) * fmt.blockBytes + M * K * 4 + M * nRows * 4, flops: 2 * M * nRows * K };
+}

@@ -1,0 +1,53 @@
+/**
+ * GEMV over Q4_0 weights (block: fp16 d at byte 0, 16 bytes of nibbles at 2..17; byte j holds
+ * value j in its low nibble and value j + 16 in its high nibble; value = (q − 8)·d; 18 bytes, so
+ * blocks are 2-byte aligned and the nibbles are read as u16 pairs). Four lanes share a block:
+ * lane s owns bytes 4s..4s+3, i.e. values 4s..4s+3 (low nibbles) and 20+4s.. (high nibbles).
+ */
+import { GGMLType } from '@sovereign/trueno';
+import type { KernelBuilder } from '../ptx/builder.js';
+import type { Kernel } from '../ptx/kernel.js';
+import type { Reg } from '../ptx/types.js';
+import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
+import type { KernelCost } from './kernel-model.js';
+
+/** Q4_0's GEMV format description. */
+export const Q4_0_GEMV: GemvFormat = {
+  type: GGMLType.Q4_0,
+  id: 'q4_0',
+  qk: 32,
+  blockBytes: 18,
+  lanesPerBlock: 4,
+  unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
+    const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
+    const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2)));
+    const lo: Reg[] = [];
+    const hi: Reg[] = [];
+    const q = (v: Reg, shift: number): Reg => k.cvt('f32', 's32', k.sub('s32', k.and('b32', k.shr('u32', v, shift), 15), 8));
+    for (let j = 0; j < 2; j++) {
+      const pair = k.ld('global', 'u16', qa, 2 + 2 * j, { nc: true, d: k.reg('u32') });
+      lo.push(q(pair, 0), q(pair, 8));
+      hi.push(q(pair, 4), q(pair, 12));
+    }
+    // x bytes: value 4s at 16s, value 16 + 4s at 64 + 16s.
+    return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
+  },
+};
+
+/** The Q4_0 GEMV kernel (`batch` 1: decode; up to 16: batched). */
+export function buildGemvQ4_0(opts: GemvBuildOptions): Kernel {
+  return buildGemv(Q4_0_GEMV, opts);
+}
+
+/** Grid and block of a Q4_0 GEMV over `nRows` rows. */
+export const gemvQ4_0Launch = gemvLaunch;
+
+/** TS reference: trueno's Q4_0 dequantizer, then f64 dots; y is (M, nRows). */
+export function gemvQ4_0Reference(w: Uint8Array, x: Float32Array, nRows: number, K: number, M = 1): Float32Array {
+  return gemvReference(GGMLType.Q4_0, w, x, nRows, K, M);
+}
+
+/** Bytes / flops of a Q4_0 GEMV. */
+export function gemvQ4_0Cost(nRows: number, K: number, M = 1): KernelCost {
+  return gemvCost(Q4_0_GEMV, nRows, K, M);
+}

@@ -1,0 +1,68 @@
+/**
+ * GEMV over Q6_K weights (super-block of 256 values, 210 bytes: 128 bytes of low nibbles `ql` at
+ * 0, 64 bytes of 2-bit highs `qh` at 128, 16 int8 scales at 192, fp16 d at 208; value =
+ * d·sc·(q − 32)). 210 bytes leave blocks only 2-byte aligned, so bytes are read as u16 pairs.
+ * Lane l owns values 8l..8l+7: half n = l / 16, quarter t = (l / 4) % 4, l0 = 8·(l % 4); per
+ * ggml's dequantize_row_q6_K those read ql[64n + 32·(t & 1) + l0 + i] (high nibble for t ≥ 2),
+ * bits 2t..2t+1 of qh[32n + l0 + i], and scale sc[8n + l0/16 + 2t] (one scale per lane).
+ */
+import { GGMLType } from '@sovereign/trueno';
+import type { KernelBuilder } from '../ptx/builder.js';
+import type { Kernel } from '../ptx/kernel.js';
+import type { Reg } from '../ptx/types.js';
+import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
+import type { KernelCost } from './kernel-model.js';
+
+/** Q6_K's GEMV format description. */
+export const Q6_K_GEMV: GemvFormat = {
+  type: GGMLType.Q6_K,
+  id: 'q6_k',
+  qk: 256,
+  blockBytes: 210,
+  lanesPerBlock: 32,
+  unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
+    const n = k.shr('u32', sub, 4);
+    const t = k.and('b32', k.shr('u32', sub, 2), 3);
+    const l0 = k.shl('b32', k.and('b32', sub, 3), 3);
+    const qlOff = k.add('u32', k.add('u32', k.shl('b32', n, 6), k.shl('b32', k.and('b32', t, 1), 5)), l0);
+    const qhOff = k.add('u32', k.shl('b32', n, 5), l0);
+    const scOff = k.add('u32', k.add('u32', k.shl('b32', n, 3), k.shr('u32', l0, 4)), k.shl('b32', t, 1));
+    const at = (off: Reg): Reg => k.add('u64', blk, k.cvt('u64', 'u32', off));
+    const qlAt = at(qlOff);
+    const qhAt = at(qhOff);
+    const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 208, { nc: true }));
+    const sc = k.ld('global', 's8', at(scOff), 192, { nc: true });
+    const scale = k.mul('f32', d, k.cvt('f32', 's32', sc));
+    const nib = k.shl('b32', k.shr('u32', t, 1), 2); // 0 or 4
+    const hsh = k.shl('b32', t, 1); // 0, 2, 4, 6
+    const q: Reg[] = [];
+    for (let p = 0; p < 4; p++) {
+      const lo = k.shr('u32', k.ld('global', 'u16', qlAt, 2 * p, { nc: true, d: k.reg('u32') }), nib);
+      const hi = k.shr('u32', k.ld('global', 'u16', qhAt, 128 + 2 * p, { nc: true, d: k.reg('u32') }), hsh);
+      for (let i = 0; i < 2; i++) {
+        const low4 = k.and('b32', i === 0 ? lo : k.shr('u32', lo, 8), 15);
+        const high2 = k.and('b32', i === 0 ? k.shl('b32', hi, 4) : k.shr('u32', hi, 4), 48);
+        q.push(k.cvt('f32', 's32', k.sub('s32', k.or('b32', low4, high2), 32)));
+      }
+    }
+    return { q, scale, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
+  },
+};
+
+/** The Q6_K GEMV kernel (`batch` 1: decode; up to 16: batched). */
+export function buildGemvQ6_K(opts: GemvBuildOptions): Kernel {
+  return buildGemv(Q6_K_GEMV, opts);
+}
+
+/** Grid and block of a Q6_K GEMV over `nRows` rows. */
+export const gemvQ6_KLaunch = gemvLaunch;
+
+/** TS reference: trueno's Q6_K dequantizer, then f64 dots; y is (M, nRows). */
+export function gemvQ6_KReference(w: Uint8Array, x: Float32Array, nRows: number, K: number, M = 1): Float32Array {
+  return gemvReference(GGMLType.Q6_K, w, x, nRows, K, M);
+}
+
+/** Bytes / flops of a Q6_K GEMV. */
+export function gemvQ6_KCost(nRows: number, K: number, M = 1): KernelCost {
+  return gemvCost(Q6_K_GEMV, nRows, K, M);
+}

@@ -30,3 +30,14 @@ export { HF_DEFAULT_ENDPOINT, HF_STORE_HOST, OLLAMA_DEFAULT_REGISTRY, pickQuantF
 export type { DownloadPlan } from './resolve.js';
 export { Store, defaultPachaHome } from './store.js';
 export type { ImportResult, ListEntry, ShowResult, VerifyProblem, VerifyReport } from './store.js';
+export {
+  DigestMismatchError,
+  DiskSpaceError,
+  HttpStatusError,
+  PullAbortedError,
+  PullError,
+  RemoteFormatError,
+  downloadBlob,
+  pull,
+} from './pull/index.js';
+export type { BlobRequest, DownloadOptions, DownloadResult, PullEvent, PullOptions, PullResult } from './pull/index.js';

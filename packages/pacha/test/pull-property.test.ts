@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PachaError } from '../src/errors.js';
 import { DigestMismatchError } from '../src/pull/errors.js';
-import { pull } from '../src/pull/pull.js';
+import { type PullResult, pull } from '../src/pull/pull.js';
 import type { HubFault } from '../src/testing/loopback-hub.js';
 import { FAST, blobDir, ggufBytes, hubAndStore } from './pull-helpers.js';
 
@@ -25,7 +25,7 @@ describe('pull property', () => {
         const h = await hubAndStore({ files: { 'org/r/m.gguf': file }, faults });
         try {
           // ≤ 4 faults firing ≤ 2 times each: at most 8 failures in a row, within the 8 retries.
-          const r = await pull(h.store, 'hf://org/r/m.gguf', { env: h.env, ...FAST, stallMs: 100, parallel }).catch((e: unknown) => e);
+          const r: PullResult | Error = await pull(h.store, 'hf://org/r/m.gguf', { env: h.env, ...FAST, stallMs: 100, parallel }).catch((e: unknown) => e as Error);
           if (r instanceof Error) {
             expect(r).toBeInstanceOf(PachaError);
             // Only corrupt bytes may fail a schedule whose faults all end.

@@ -8,6 +8,7 @@ import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
+import { registerPull } from './commands/pull.js';
 import { registerRm } from './commands/rm.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -54,6 +55,7 @@ export async function main(
   registerRm(program, io);
   registerCp(program, io);
   registerImport(program, io);
+  registerPull(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

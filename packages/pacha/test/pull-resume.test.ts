@@ -41,7 +41,7 @@ describe('pull: resume, sharing, limits', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'pull-child.ts'), 'hf://org/r/big.gguf'], {
       env: { ...process.env, PACHA_HOME: h.home, HF_ENDPOINT: h.hub.url },
       cwd: import.meta.dirname,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(() => (h.hub.sent.get(key) ?? 0) > 300_000);
@@ -90,6 +90,31 @@ describe('pull: resume, sharing, limits', () => {
     expect(a.modelPath).toBe(b.modelPath);
     expect(h.hub.sent.get(h.hub.sha(file))).toBe(SIZE);
     expect(a.downloaded.length + b.downloaded.length).toBe(1);
+  });
+
+  it('two processes pulling one blob share one download (per-blob lock)', async () => {
+    const SIZE = 400_000;
+    const file = ggufBytes(SIZE, 15);
+    // Slow enough (≈1.6 s) that the second process starts while the first holds the blob lock.
+    const h = await hubAndStore({ files: { 'org/r/a.gguf': file }, bytesPerSec: 64 << 10 });
+    cleanup = h.done;
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'pull-child.ts'), 'hf://org/r/a.gguf'], {
+          env: { ...process.env, PACHA_HOME: h.home, HF_ENDPOINT: h.hub.url },
+          cwd: import.meta.dirname,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('exit', (code) => resolve({ code, out }));
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.out, b.out].filter((o) => o.includes('waiting for another pull of sha256:')).length).toBe(1);
+    expect(h.hub.sent.get(h.hub.sha(file))).toBe(SIZE);
+    expect(await h.store.names()).toHaveLength(1);
+    expect(blobDir(h.home).hidden).toEqual([]);
   });
 
   it('not enough free disk: a clear error (need vs free) before any byte is fetched', async () => {

@@ -148,49 +148,47 @@ export async function pull(store: Store, ref: string | SourceRef, o: PullOptions
   const wanted = await wantedLayers(plan, o);
   const downloaded: string[] = [];
   let hookRan = false;
-  {
-    // A concurrent `apr rm` may collect a blob between its download and the manifest write; then
-    // commitManifest reports it missing and the loop fetches it again (bounded).
-    for (let round = 0; ; round++) {
-      const layers: Layer[] = [];
-      for (const w of wanted) {
-        if ('bytes' in w) {
-          const { digest, size } = await store.putBlob(w.bytes);
-          downloaded.push(digest);
-          layers.push({ mediaType: w.mediaType, digest, size });
-          continue;
-        }
-        const label = w.req.digest ? `pulling ${short(w.req.digest)}` : `pulling ${w.req.url.split('/').pop()}`;
-        const r = await downloadBlob(store.blobsDir, w.req, {
-          ...o,
-          onProgress: (p) => emit({ status: p.digest ? `pulling ${short(p.digest)}` : label, digest: p.digest, total: p.total, completed: p.completed }),
-          onNote: (status) => emit({ status }),
-          onVerify: () => emit({ status: 'verifying sha256 digest' }),
-        });
-        if (r.downloaded) downloaded.push(r.digest);
-        else emit({ status: `pulling ${short(r.digest)}`, digest: r.digest, total: r.size, completed: r.size });
-        layers.push({ mediaType: w.mediaType, digest: r.digest, size: r.size });
+  // A concurrent `apr rm` may collect a blob between its download and the manifest write; then
+  // commitManifest reports it missing and the loop fetches it again (bounded).
+  for (let round = 0; ; round++) {
+    const layers: Layer[] = [];
+    for (const w of wanted) {
+      if ('bytes' in w) {
+        const { digest, size } = await store.putBlob(w.bytes);
+        downloaded.push(digest);
+        layers.push({ mediaType: w.mediaType, digest, size });
+        continue;
       }
-      const model = layers.find((l) => l.mediaType === MEDIA_TYPES.model);
-      if (!model) throw new RemoteFormatError(`${displayModelName(plan.store)}: the pulled manifest has no model layer (${MEDIA_TYPES.model})`);
-      const manifest: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
-      try {
-        await assertGGUFBlob(store.blobPath(model.digest), `the model layer of ${displayModelName(plan.store)}`);
-        if (o.beforeCommitManifest && !hookRan) await o.beforeCommitManifest(manifest, (d) => store.blobPath(d));
-        hookRan = true;
-      } catch (err) {
-        // Rejected content: nothing references what this pull fetched, so it goes. (An abort or a
-        // network failure keeps committed blobs and partial state, so the next pull resumes.)
-        await store.dropUnreferenced([...new Set(downloaded)]).catch(() => undefined);
-        throw err;
-      }
-      emit({ status: 'writing manifest' });
-      const missing = await store.commitManifest(plan.store, layers);
-      if (missing.length === 0) {
-        emit({ status: 'success' });
-        return { name: plan.store, display: displayModelName(plan.store), manifest, modelPath: store.blobPath(modelLayer(manifest)!.digest), downloaded };
-      }
-      if (round >= 2) throw new PullError(`blobs ${missing.join(', ')} keep disappearing during the pull (another apr rm/gc?); pull again`);
+      const label = w.req.digest ? `pulling ${short(w.req.digest)}` : `pulling ${w.req.url.split('/').pop()}`;
+      const r = await downloadBlob(store.blobsDir, w.req, {
+        ...o,
+        onProgress: (p) => emit({ status: p.digest ? `pulling ${short(p.digest)}` : label, digest: p.digest, total: p.total, completed: p.completed }),
+        onNote: (status) => emit({ status }),
+        onVerify: () => emit({ status: 'verifying sha256 digest' }),
+      });
+      if (r.downloaded) downloaded.push(r.digest);
+      else emit({ status: `pulling ${short(r.digest)}`, digest: r.digest, total: r.size, completed: r.size });
+      layers.push({ mediaType: w.mediaType, digest: r.digest, size: r.size });
     }
+    const model = layers.find((l) => l.mediaType === MEDIA_TYPES.model);
+    if (!model) throw new RemoteFormatError(`${displayModelName(plan.store)}: the pulled manifest has no model layer (${MEDIA_TYPES.model})`);
+    const manifest: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
+    try {
+      await assertGGUFBlob(store.blobPath(model.digest), `the model layer of ${displayModelName(plan.store)}`);
+      if (o.beforeCommitManifest && !hookRan) await o.beforeCommitManifest(manifest, (d) => store.blobPath(d));
+      hookRan = true;
+    } catch (err) {
+      // Rejected content: nothing references what this pull fetched, so it goes. (An abort or a
+      // network failure keeps committed blobs and partial state, so the next pull resumes.)
+      await store.dropUnreferenced([...new Set(downloaded)]).catch(() => undefined);
+      throw err;
+    }
+    emit({ status: 'writing manifest' });
+    const missing = await store.commitManifest(plan.store, layers);
+    if (missing.length === 0) {
+      emit({ status: 'success' });
+      return { name: plan.store, display: displayModelName(plan.store), manifest, modelPath: store.blobPath(modelLayer(manifest)!.digest), downloaded };
+    }
+    if (round >= 2) throw new PullError(`blobs ${missing.join(', ')} keep disappearing during the pull (another apr rm/gc?); pull again`);
   }
 }

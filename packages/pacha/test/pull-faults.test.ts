@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DigestMismatchError, HttpStatusError } from '../src/pull/errors.js';
+import { parseLinkedEtag, parseRetryAfter } from '../src/pull/http.js';
 import { type PullEvent, pull } from '../src/pull/pull.js';
 import type { HubFault } from '../src/testing/loopback-hub.js';
 import { FAST, blobDir, ggufBytes, hubAndStore } from './pull-helpers.js';
@@ -27,6 +28,23 @@ function expectIntact(home: string, path: string): void {
   expect(blobDir(home).hidden).toEqual([]);
 }
 
+describe('pull http helpers', () => {
+  it('X-Linked-Etag: quoted, weak or bare sha256 hex; anything else is no digest', () => {
+    const hex = 'ab'.repeat(32);
+    expect(parseLinkedEtag(`"${hex}"`)).toBe(hex);
+    expect(parseLinkedEtag(`W/"${hex.toUpperCase()}"`)).toBe(hex);
+    expect(parseLinkedEtag(hex)).toBe(hex);
+    expect(parseLinkedEtag('"abc123"')).toBeUndefined();
+    expect(parseLinkedEtag(undefined)).toBeUndefined();
+  });
+
+  it('Retry-After: delta seconds or an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
 describe('pull: faults the downloader recovers from', () => {
   it('no fault: 4 parts, events in Ollama order, blob and manifest written', async () => {
     const { r, events, home, hub } = await pullWith([]);
@@ -45,6 +63,7 @@ describe('pull: faults the downloader recovers from', () => {
     ['reset mid-part', [{ kind: 'reset', at: 30_000 }]],
     ['truncated body', [{ kind: 'truncate', at: 120_000 }]],
     ['stall longer than stallMs', [{ kind: 'stall', at: 10_000, ms: 1_500 }]],
+    ['stall before the response headers', [{ kind: 'stall', request: 0, at: 0, ms: 1_500 }]],
     ['429 with Retry-After', [{ kind: 'status', status: 429, retryAfter: 0, request: 1 }]],
     ['500', [{ kind: 'status', status: 500, request: 0 }]],
     ['503 twice', [{ kind: 'status', status: 503, times: 2 }]],

@@ -48,7 +48,7 @@ export async function fetchPart(ctx: PartContext, path: string, p: PartRange, ha
         throw new TruncatedError(`${ctx.url}: asked for bytes from ${from}, got Content-Range '${String(r.headers['content-range'])}'`);
       }
     } else if (range) {
-      ctx.rangeIgnored();
+      if (from > 0) ctx.rangeIgnored();
       skip = from;
     }
     const fh = await open(path, 'a');

@@ -95,6 +95,9 @@ async function wantedLayers(plan: DownloadPlan, o: PullOptions): Promise<Wanted[
             (ggufs.length ? `files: ${ggufs.join(', ')}` : 'the repository has no .gguf files'),
         );
       }
+      if (/-00001-of-\d{5}\.gguf$/i.test(picked)) {
+        throw new PullError(`${picked} is the first part of a split GGUF; split models are not supported yet — pick a repo or quant with a single .gguf file`);
+      }
       const entry = files.find((f) => f.path === picked)!;
       const oid = entry.lfs?.oid?.toLowerCase();
       const url = `${plan.resolveBase}${picked.split('/').map(encodeURIComponent).join('/')}`;

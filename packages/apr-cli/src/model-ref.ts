@@ -12,7 +12,8 @@ import { pullWithProgress } from './commands/pull.js';
 export interface ModelArgOptions {
   /** Pull a reference that is not in the store (progress on `io.stderr`); else an error says to pull it. */
   readonly pull: boolean;
-  readonly io: { readonly stderr: NodeJS.WritableStream };
+  /** Where pull progress goes (default process.stderr). */
+  readonly io?: { readonly stderr?: NodeJS.WritableStream };
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -29,11 +30,12 @@ async function inStore(ref: string | ModelName): Promise<string | undefined> {
 /**
  * The GGUF file `arg` stands for: an existing path as is; else a store name (its model blob or
  * linked file); else a source reference whose store name is present; else — with `pull` — the
- * reference pulled now. A missing `*.gguf` path stays a path (the caller reports it missing).
+ * reference pulled now. Something spelled like a path stays a path (the caller reports it missing).
  */
 export async function resolveModelArg(arg: string, o: ModelArgOptions): Promise<string> {
   if (existsSync(arg)) return arg;
-  if (/\.gguf$/i.test(arg) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return arg;
+  // Spelled like a path (absolute, ./ ../ ~, or *.gguf without a scheme): the caller reports it missing.
+  if (/^[/.~]/.test(arg) || (/\.gguf$/i.test(arg) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg))) return arg;
   const direct = await inStore(arg);
   if (direct) return direct;
   let store: ModelName;
@@ -46,7 +48,8 @@ export async function resolveModelArg(arg: string, o: ModelArgOptions): Promise<
   const stored = await inStore(store);
   if (stored) return stored;
   if (!o.pull) throw new CliError(`model '${arg}' is not in the store; run 'apr pull ${arg}' first`);
-  o.io.stderr.write(`'${arg}' is not in the store; pulling it\n`);
-  const r = await pullWithProgress(arg, { mode: 'auto', out: o.io.stderr, env: o.env });
+  const err = o.io?.stderr ?? process.stderr;
+  err.write(`'${arg}' is not in the store; pulling it\n`);
+  const r = await pullWithProgress(arg, { mode: 'auto', out: err, env: o.env });
   return r.modelPath;
 }

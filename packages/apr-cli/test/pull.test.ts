@@ -95,6 +95,14 @@ describe('apr pull', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('pulling');
     expect(hub!.dataRequests()).toBe(before);
+    // inspect resolves store names too, but never pulls.
+    r = await apr(['inspect', 'tiny', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ architecture: expect.any(String) });
+    r = await apr(['inspect', 'other:v1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("apr: model 'other:v1' is not in the store; run 'apr pull other:v1' first\n");
+    expect(hub!.dataRequests()).toBe(before);
   });
 
   it('acceptance: apr pull of a 200 MB file with a connection reset every 20 MB completes with the right hash', async () => {

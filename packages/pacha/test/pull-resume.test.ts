@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpaceError, PullAbortedError } from '../src/pull/errors.js';
@@ -115,6 +116,24 @@ describe('pull: resume, sharing, limits', () => {
     expect(h.hub.sent.get(h.hub.sha(file))).toBe(SIZE);
     expect(await h.store.names()).toHaveLength(1);
     expect(blobDir(h.home).hidden).toEqual([]);
+  });
+
+  it('an abort while waiting for another pull of the blob stops the wait', async () => {
+    const file = ggufBytes(50_000, 16);
+    const h = await hubAndStore({ files: { 'org/r/a.gguf': file } });
+    cleanup = h.done;
+    // A live holder (this process) of the blob's lock.
+    mkdirSync(join(h.home, 'blobs'), { recursive: true });
+    writeFileSync(join(h.home, 'blobs', `.lock-sha256-${h.hub.sha(file)}`), JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now() }));
+    const ac = new AbortController();
+    const notes: string[] = [];
+    const p = pull(h.store, 'hf://org/r/a.gguf', { env: h.env, ...FAST, signal: ac.signal, onProgress: (e) => notes.push(e.status) });
+    await waitFor(() => notes.some((n) => n.startsWith('waiting for another pull')));
+    const t0 = Date.now();
+    ac.abort();
+    await expect(p).rejects.toBeInstanceOf(PullAbortedError);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(h.hub.dataRequests()).toBe(0);
   });
 
   it('not enough free disk: a clear error (need vs free) before any byte is fetched', async () => {

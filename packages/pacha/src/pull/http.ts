@@ -6,7 +6,7 @@
  */
 import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { HttpStatusError, PullAbortedError, StallError } from './errors.js';
+import { HttpStatusError, PullAbortedError, RemoteFormatError, StallError, TruncatedError } from './errors.js';
 
 /** Headers of the first redirect hop that carried them (HF's 302 to its CDN). */
 export interface LinkedInfo {
@@ -113,11 +113,11 @@ export async function readBody(res: IncomingMessage, stallMs: number, limit = 64
     n += chunk.length;
     if (n > limit) {
       res.destroy();
-      throw new HttpStatusError(`response over ${limit} bytes`, 413);
+      throw new RemoteFormatError(`a response of over ${limit} bytes came where a small JSON listing or signature was expected; check HF_ENDPOINT / PACHA_OLLAMA_REGISTRY`);
     }
     chunks.push(chunk);
   }
-  if (!res.complete) throw new StallError('response body ended early');
+  if (!res.complete) throw new TruncatedError('response body ended before its Content-Length');
   return Buffer.concat(chunks);
 }
 

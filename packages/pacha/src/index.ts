@@ -34,6 +34,7 @@ export {
   DigestMismatchError,
   DiskSpaceError,
   HttpStatusError,
+  NetworkError,
   PullAbortedError,
   PullError,
   RemoteFormatError,

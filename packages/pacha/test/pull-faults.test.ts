@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DigestMismatchError, HttpStatusError } from '../src/pull/errors.js';
+import { DigestMismatchError, HttpStatusError, NetworkError } from '../src/pull/errors.js';
 import { parseLinkedEtag, parseRetryAfter } from '../src/pull/http.js';
 import { type PullEvent, pull } from '../src/pull/pull.js';
 import type { HubFault } from '../src/testing/loopback-hub.js';
@@ -89,6 +89,18 @@ describe('pull: faults the downloader recovers from', () => {
     expect(ranges[1]).toMatch(/^bytes=\d+-199999$/);
     // Whatever the reset cut off in flight is fetched again, never more than that.
     expect(hub.sent.get(hub.sha(file))!).toBeLessThan(SIZE + 100_000);
+  });
+
+  it('the retry budget counts consecutive failures: it resets whenever bytes flowed', async () => {
+    const resets: HubFault[] = [20_000, 60_000, 100_000, 140_000, 180_000].map((at) => ({ kind: 'reset', at }));
+    const { r, home } = await pullWith(resets, { parallel: 1, retries: 2 });
+    expectIntact(home, r.modelPath);
+    // Three resets in a row before any byte: over a budget of 2.
+    const h = await hubAndStore({ files: { 'org/repo/model-q8_0.gguf': file }, faults: [0, 1, 2].map((request) => ({ kind: 'reset', request, at: 0 })) });
+    const err = await pull(h.store, REF, { env: h.env, ...FAST, parallel: 1, retries: 2 }).catch((e: unknown) => e);
+    await h.done();
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(/^GET .*model-q8_0\.gguf \(part 0-199999\): gave up after 3 failed attempts in a row \(last: .*\); check the network/);
   });
 
   it('wrong bytes every time → DigestMismatchError naming URL and digests; no blob, no manifest, no partial state', async () => {

@@ -83,7 +83,7 @@ async function probe(req: BlobRequest, o: DownloadOptions): Promise<{ size?: num
       if (err instanceof HttpStatusError && (err.status === 405 || err.status === 501)) return { ranges: true };
       throw err;
     }
-  }, o);
+  }, o, `HEAD ${req.url}`);
 }
 
 /** Takes the per-blob lock, polling so that an abort while waiting is honoured. */

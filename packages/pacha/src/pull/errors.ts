@@ -70,6 +70,11 @@ export class TruncatedError extends PullError {
   override name = 'TruncatedError';
 }
 
+/** Network failures (resets, stalls, truncated bodies) outlasted the retry budget. */
+export class NetworkError extends PullError {
+  override name = 'NetworkError';
+}
+
 /** The hub listing or registry manifest is not what a pull expects. */
 export class RemoteFormatError extends PullError {
   override name = 'RemoteFormatError';

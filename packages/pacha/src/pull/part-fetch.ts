@@ -80,7 +80,7 @@ export async function fetchPart(ctx: PartContext, path: string, p: PartRange, ha
       if (p.end === null && r.res.complete) return; // open-ended part: the body's end is the file's end
       throw new TruncatedError(`${ctx.url}: response ended at byte ${p.start + done} of part ${p.start}-${p.end ?? ''}`);
     }
-  }, ctx.retry);
+  }, ctx.retry, `GET ${ctx.url} (part ${p.start}-${p.end ?? ''})`);
 }
 
 /**

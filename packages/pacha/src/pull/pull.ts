@@ -60,7 +60,7 @@ async function getSmall(url: string, headers: Readonly<Record<string, string>>, 
       return undefined;
     }
     return readBody(r.res, o.stallMs ?? 30_000);
-  }, o);
+  }, o, `GET ${url}`);
 }
 
 function parseJson(bytes: Buffer | undefined, url: string): unknown {

@@ -3,7 +3,7 @@
  * made progress (bytes flowed), so a long download over a flaky link is bounded by consecutive
  * failures, not by total ones. A 429/503 `Retry-After` replaces the computed delay (capped).
  */
-import { HttpStatusError, PullAbortedError, PullError, StallError, TruncatedError } from './errors.js';
+import { HttpStatusError, NetworkError, PullAbortedError, PullError, StallError, TruncatedError } from './errors.js';
 
 /** Retry settings. */
 export interface RetryOptions {
@@ -48,9 +48,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error occurs, or `retries` consecutive attempts
- * failed. `fn` receives `progressed()`, to call when bytes flowed (resets the consecutive count).
+ * failed (then an HttpStatusError is rethrown, any other failure becomes a {@link NetworkError}
+ * naming `what`). `fn` receives `progressed()`, to call when bytes flowed (resets the count).
  */
-export async function withRetries<T>(fn: (progressed: () => void) => Promise<T>, o: RetryOptions = {}): Promise<T> {
+export async function withRetries<T>(fn: (progressed: () => void) => Promise<T>, o: RetryOptions = {}, what = 'download'): Promise<T> {
   const retries = o.retries ?? 6;
   const base = o.backoffMs ?? 500;
   const cap = o.maxDelayMs ?? 30_000;
@@ -66,7 +67,11 @@ export async function withRetries<T>(fn: (progressed: () => void) => Promise<T>,
       if (o.signal?.aborted) throw new PullAbortedError();
       if (!isRetryable(err)) throw err;
       failures = moved ? 1 : failures + 1;
-      if (failures > retries) throw err;
+      if (failures > retries) {
+        if (err instanceof HttpStatusError) throw err;
+        const why = (err as Error)?.message ?? String(err);
+        throw new NetworkError(`${what}: gave up after ${failures} failed attempts in a row (last: ${why}); check the network and run the pull again — it resumes`);
+      }
       const retryAfter = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
       const delay = Math.min(cap, retryAfter ?? base * 2 ** (failures - 1) * (0.5 + Math.random() * 0.5));
       o.onRetry?.(err, delay, failures);

@@ -9,6 +9,7 @@ import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerList } from './commands/list.js';
+import { registerPull } from './commands/pull.js';
 import { registerRm } from './commands/rm.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -58,6 +59,7 @@ export async function main(
   registerRm(program, io);
   registerCp(program, io);
   registerImport(program, io);
+  registerPull(program, io);
   registerKeygen(program, io);
   registerSign(program, io);
   registerVerify(program, io);

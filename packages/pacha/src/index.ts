@@ -50,3 +50,15 @@ export { signModel } from './sign-model.js';
 export type { SignResult } from './sign-model.js';
 export { loadTrustedKeys, requireTrustedSignature, verifyModel } from './verify-model.js';
 export type { LayerCheck, ModelSignatureStatus, ModelVerifyReport, SignatureLayerCheck, SignatureLayerStatus, TrustedKeySet } from './verify-model.js';
+export {
+  DigestMismatchError,
+  DiskSpaceError,
+  HttpStatusError,
+  NetworkError,
+  PullAbortedError,
+  PullError,
+  RemoteFormatError,
+  downloadBlob,
+  pull,
+} from './pull/index.js';
+export type { BlobRequest, DownloadOptions, DownloadResult, PullEvent, PullOptions, PullResult } from './pull/index.js';

@@ -273,6 +273,42 @@ export class Store {
     return m;
   }
 
+  /** Writes a small blob (content-addressed, atomic; kept when already present) and returns its digest. */
+  async putBlob(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
+    const digest = sha256Bytes(bytes);
+    const path = this.blobPath(digest);
+    if (!(await exists(path))) await writeFileAtomic(path, bytes);
+    return { digest, size: bytes.length };
+  }
+
+  /**
+   * Writes the manifest of `name` under the lock when every stored (non-linked) layer's blob exists
+   * and returns []; otherwise writes nothing and returns the missing digests (a GC took them between
+   * their download and now — the caller fetches them again). Used by pull.
+   */
+  async commitManifest(ref: string | ModelName, layers: Layer[]): Promise<string[]> {
+    const name = toName(ref);
+    await this.ensureRoot();
+    return this.locked(async () => {
+      const missing: string[] = [];
+      for (const l of layers) if (l.path === undefined && !(await exists(this.blobPath(l.digest)))) missing.push(l.digest);
+      if (missing.length === 0) await this.writeManifest(name, layers);
+      return missing;
+    });
+  }
+
+  /** Deletes those of `digests` whose blobs no manifest references (a failed pull's downloads); returns them. */
+  async dropUnreferenced(digests: readonly string[]): Promise<string[]> {
+    if (digests.length === 0) return [];
+    return this.locked(async () => {
+      const live = new Set<string>();
+      for (const n of await this.names()) for (const l of (await this.manifest(n)).manifest.layers) live.add(l.digest);
+      const removed = digests.filter((d) => !live.has(d));
+      for (const d of removed) await rm(this.blobPath(d), { force: true });
+      return removed;
+    });
+  }
+
   /** Copies the manifest of `src` to `dst` byte for byte (blobs are shared, nothing is duplicated). */
   async cp(src: string | ModelName, dst: string | ModelName): Promise<ModelName> {
     const to = toName(dst);

@@ -24,6 +24,7 @@ import { roofline, weightBytesPerToken } from '../bench/roofline.js';
 import { randomTokens } from '../bench/stats.js';
 import { CliError } from '../cli-error.js';
 import { assertModelFile } from '../model-loader.js';
+import { resolveModelArg } from '../model-ref.js';
 
 interface BenchFlags {
   nPrompt: number;
@@ -122,7 +123,7 @@ export function registerBench(program: Command, io: Io): void {
   program
     .command('bench')
     .description('measure prefill and decode tok/s like llama-bench (random tokens); --cmp llama runs llama.cpp side by side')
-    .argument('<model>', 'model file (GGUF)')
+    .argument('<model>', 'model file (GGUF) or store reference (pulled when missing)')
     .option('-p, --n-prompt <n>', 'prompt tokens of the pp test, one batched forward (0: skip)', count('-p', 0), 512)
     .option('-n, --n-gen <n>', 'generated tokens of the tg test, one token per forward (0: skip)', count('-n', 0), 128)
     .option('-r, --reps <n>', 'measured repetitions (one warm-up runs first and is discarded)', count('-r', 1), 5)
@@ -136,7 +137,7 @@ export function registerBench(program: Command, io: Io): void {
     .option('--probe-mib <n>', 'MiB of each of the two buffers per thread of the bandwidth probe (≫ last-level cache)', count('--probe-mib', 1), 128)
     .option('--json', 'print one JSON object instead of the table')
     .action(async (modelPath: string, flags: BenchFlags) => {
-      const report = await runBenchCommand(modelPath, flags, (s) => io.stderr.write(`${s}\n`));
+      const report = await runBenchCommand(await resolveModelArg(modelPath, { pull: true, io }), flags, (s) => io.stderr.write(`${s}\n`));
       io.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : humanReport(report));
     });
 }

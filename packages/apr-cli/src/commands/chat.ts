@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ChatSession, resolveChatTemplate } from '@sovereign/realizar';
 import { loadForInference } from '../model-loader.js';
+import { resolveModelArg } from '../model-ref.js';
 import { type GenerationFlags, addGenerationFlags, samplingParams } from '../sampling-options.js';
 import { printTimings } from './run.js';
 
@@ -18,10 +19,10 @@ export function registerChat(program: Command, io: Io): void {
   const cmd = program
     .command('chat')
     .description('interactive chat with history (/reset, /exit; Ctrl-C stops a reply)')
-    .argument('<model>', 'model file (GGUF)')
+    .argument('<model>', 'model file (GGUF) or store reference (pulled when missing)')
     .option('--timings', 'print timings after each reply');
   addGenerationFlags(cmd, -1).action(async (model: string, flags: GenerationFlags & { timings?: boolean }) => {
-    const m = loadForInference(model, flags);
+    const m = loadForInference(await resolveModelArg(model, { pull: true, io }), flags);
     const resolved = resolveChatTemplate(m.file, { override: flags.chatTemplate, tokenizer: m.tokenizer });
     if (resolved.warning) io.stderr.write(`apr: warning: ${resolved.warning}\n`);
     const chat = new ChatSession({

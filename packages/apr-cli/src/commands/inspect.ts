@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type GGUFFile, type GGUFValue, GGUFValueType, findDType, openGGUF, valueTypeName } from '@sovereign/realizar';
 import { assertModelFile } from '../model-loader.js';
+import { resolveModelArg } from '../model-ref.js';
 import { formatBytes, formatCount, table } from '../format.js';
 
 /** Arrays longer than this are summarised as `{type, length}` in reports. */
@@ -156,11 +157,11 @@ export function registerInspect(program: Command, io: { stdout: NodeJS.WritableS
   program
     .command('inspect')
     .description('show a model file: architecture, parameters, tensor types, metadata (like gguf-dump)')
-    .argument('<file>', 'model file (GGUF)')
+    .argument('<file>', 'model file (GGUF) or a model in the store (name:tag)')
     .option('--json', 'print one JSON object')
     .option('--tensors', 'list every tensor (name, type, shape, offset, bytes)')
-    .action((file: string, opts: { json?: boolean; tensors?: boolean }) => {
-      const report = inspectModel(file, { tensors: opts.tensors });
+    .action(async (file: string, opts: { json?: boolean; tensors?: boolean }) => {
+      const report = inspectModel(await resolveModelArg(file, { pull: false }), { tensors: opts.tensors });
       if (opts.json) io.stdout.write(`${JSON.stringify(report)}\n`);
       else printHuman(report, io.stdout);
     });

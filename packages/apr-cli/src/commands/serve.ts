@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openServeEngine, startServer, type ServeEngine } from '@sovereign/realizar/server';
 import { CliError } from '../cli-error.js';
+import { resolveModelArg } from '../model-ref.js';
 
 /** Options of `apr serve`. */
 interface ServeOpts {
@@ -43,7 +44,7 @@ export function registerServe(program: Command, io: { stdout: NodeJS.WritableStr
   program
     .command('serve')
     .description('serve a model over HTTP: OpenAI (/v1/...), Ollama (/api/...), /health, /metrics, /tokenize')
-    .argument('<model>', 'model file (GGUF)')
+    .argument('<model>', 'model file (GGUF) or store reference (pulled when missing)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--parallel <n>', 'sequences decoded together (slots, each with its own KV cache)', '4')
@@ -64,8 +65,9 @@ export function registerServe(program: Command, io: { stdout: NodeJS.WritableStr
         backend: opts.backend,
         alias: opts.alias,
       };
+      const path = await resolveModelArg(model, { pull: true, io });
       io.stderr.write(`loading ${model} ...\n`);
-      const engine = openEngine(model, o);
+      const engine = openEngine(path, { ...o, alias: o.alias ?? (path === model ? undefined : model) });
       const server = await startServer(engine, { host: opts.host, port, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) }).catch((e: NodeJS.ErrnoException) => {
         void engine.then((x) => x.close()).catch(() => undefined);
         throw new CliError(`serve: cannot listen on ${opts.host}:${port}: ${e.message}`, 1);

@@ -30,65 +30,76 @@ export interface OpenGGUFOptions {
    * one is a `GGUFSegmentError`. Tests make it small to exercise segments on small files.
    */
   readonly maxSegmentBytes?: number;
+  /** Label for messages and `GGUFFile.source` (default: the path; `<source>` for a byte source). */
+  readonly source?: string;
 }
 
-function maxOf(path: string, options: OpenGGUFOptions): number {
+function maxOf(label: string, options: OpenGGUFOptions): number {
   const max = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
-  checkMaxSegmentBytes(max, path);
+  checkMaxSegmentBytes(max, label);
   return max;
 }
 
-/** Opens `src` in segments (its size exceeds `max`). */
-function openSegmentedSync(src: GGUFByteSource, path: string, max: number): GGUFFile {
-  const header = readHeaderInitSync(src, path);
-  const plans = planSegments(header.tensors, max, path);
+/** Opens `src` (see {@link openGGUF}). */
+function openSource(src: GGUFByteSource, label: string, max: number): GGUFFile {
+  if (src.size <= max) {
+    // allocUnsafeSlow: a dedicated ArrayBuffer (not a slice of the shared pool), filled below.
+    const buf = Buffer.allocUnsafeSlow(src.size);
+    readFullySync(src, buf, 0, label);
+    return readGGUF(buf, { source: label });
+  }
+  const header = readHeaderInitSync(src, label);
+  const plans = planSegments(header.tensors, max, label);
   const segments: GGUFSegment[] = plans.map((p) => {
     const bytes = allocSegment(p);
-    readFullySync(src, bytes, p.start, path);
+    readFullySync(src, bytes, p.start, label);
     return { fileOffset: p.start, bytes };
   });
   return new GGUFFile({ ...header, tensors: tensorViews(header.tensors, plans, segments), segments });
 }
 
-async function openSegmented(src: GGUFAsyncByteSource, path: string, max: number): Promise<GGUFFile> {
-  const header = await readHeaderInit(src, path);
-  const plans = planSegments(header.tensors, max, path);
+/** Async {@link openSource}. */
+async function loadSource(src: GGUFAsyncByteSource, label: string, max: number): Promise<GGUFFile> {
+  if (src.size <= max) {
+    const buf = Buffer.allocUnsafeSlow(src.size);
+    await readFully(src, buf, 0, label);
+    return readGGUF(buf, { source: label });
+  }
+  const header = await readHeaderInit(src, label);
+  const plans = planSegments(header.tensors, max, label);
   const segments: GGUFSegment[] = [];
   for (const p of plans) {
     const bytes = allocSegment(p);
-    await readFully(src, bytes, p.start, path);
+    await readFully(src, bytes, p.start, label);
     segments.push({ fileOffset: p.start, bytes });
   }
   return new GGUFFile({ ...header, tensors: tensorViews(header.tensors, plans, segments), segments });
 }
 
-/** Reads and parses the GGUF file at `path` (synchronously). */
-export function openGGUF(path: string, options: OpenGGUFOptions = {}): GGUFFile {
-  const max = maxOf(path, options);
-  const fd = openSync(path, 'r');
+/**
+ * Reads and parses the GGUF file at `path` (or a byte source), synchronously: into one buffer up to
+ * `maxSegmentBytes`, else in segments (see the module comment).
+ */
+export function openGGUF(input: string | GGUFByteSource, options: OpenGGUFOptions = {}): GGUFFile {
+  const label = options.source ?? (typeof input === 'string' ? input : '<source>');
+  const max = maxOf(label, options);
+  if (typeof input !== 'string') return openSource(input, label, max);
+  const fd = openSync(input, 'r');
   try {
-    const src = fdSource(fd, fstatSync(fd).size);
-    if (src.size > max) return openSegmentedSync(src, path, max);
-    // allocUnsafeSlow: a dedicated ArrayBuffer (not a slice of the shared pool), filled below.
-    const buf = Buffer.allocUnsafeSlow(src.size);
-    readFullySync(src, buf, 0, path);
-    return readGGUF(buf, { source: path });
+    return openSource(fdSource(fd, fstatSync(fd).size), label, max);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Reads and parses the GGUF file at `path` without blocking the event loop during the reads. */
-export async function loadGGUF(path: string, options: OpenGGUFOptions = {}): Promise<GGUFFile> {
-  const max = maxOf(path, options);
-  const fh = await open(path, 'r');
+/** Async {@link openGGUF}: the reads do not block the event loop. */
+export async function loadGGUF(input: string | GGUFAsyncByteSource, options: OpenGGUFOptions = {}): Promise<GGUFFile> {
+  const label = options.source ?? (typeof input === 'string' ? input : '<source>');
+  const max = maxOf(label, options);
+  if (typeof input !== 'string') return loadSource(input, label, max);
+  const fh = await open(input, 'r');
   try {
-    const { size } = await fh.stat();
-    const src = fileHandleSource(fh, size);
-    if (size > max) return await openSegmented(src, path, max);
-    const buf = Buffer.allocUnsafeSlow(size);
-    await readFully(src, buf, 0, path);
-    return readGGUF(buf, { source: path });
+    return await loadSource(fileHandleSource(fh, (await fh.stat()).size), label, max);
   } finally {
     await fh.close();
   }

@@ -17,7 +17,7 @@ import { fixture } from '../../test/gguf/fixtures.js';
 import { loadModel } from '../model/model.js';
 import { type TestModelSpec, testModelSpec } from '../model/test-model.js';
 import { SEGMENT_ALIGN } from './gguf-segments.js';
-import { type GGUFFile, GGUFSegmentError, MAX_SEGMENT_BYTES, gguf, loadGGUF, openGGUF, planSegments, readGGUF, writeGGUF } from './index.js';
+import { type GGUFFile, GGUFSegmentError, MAX_SEGMENT_BYTES, loadGGUF, openGGUF, planSegments, readGGUF, writeGGUF } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-seg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
  * The `tokenizer.*` metadata of a generated model: Qwen2.5's BPE tokenizer (the default), or every
  * `tokenizer.*` key copied verbatim from another GGUF (`--vocab-from`, e.g. a SentencePiece vocab).
  */
-import { type GGUFValue, GGUFValueType, gguf, openGGUF } from '@sovereign/realizar/gguf';
+import { type GGUFValue, GGUFValueType, gguf, readGGUFHeaderSync } from '@sovereign/realizar/gguf';
 import { VocabSourceError } from './errors.js';
 import { QWEN25_CHAT_TEMPLATE } from './qwen2-chat-template.js';
 import { QWEN25_BOS_ID, QWEN25_EOS_ID, QWEN25_PAD_ID, loadQwen2Vocab } from './qwen2-vocab.js';
@@ -44,7 +44,7 @@ export function qwen2TokenizerMetadata(): TokenizerMetadata {
 export function tokenizerMetadataFrom(path: string): TokenizerMetadata {
   let file;
   try {
-    file = openGGUF(path);
+    file = readGGUFHeaderSync(path);
   } catch (e) {
     throw new VocabSourceError(`--vocab-from ${path}: cannot read it as GGUF: ${(e as Error).message}`);
   }

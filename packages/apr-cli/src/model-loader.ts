@@ -5,6 +5,7 @@ import {
   type Tokenizer,
   loadModel,
   openGGUF,
+  readGGUFHeaderSync,
   tokenizerFromGGUF,
 } from '@sovereign/realizar';
 import { applyThreads, chooseBackend } from './backend-choice.js';
@@ -42,9 +43,10 @@ export function assertModelFile(path: string): void {
 }
 
 /**
- * Opens `path` (GGUF) and builds its tokenizer and model on the chosen backend (`auto` by default). Errors of the
- * libraries (bad file, unsupported architecture) propagate with their own messages; a missing file
- * becomes a one-line {@link CliError}.
+ * Opens `path` (GGUF) and builds its tokenizer and model on the chosen backend (`auto` by default).
+ * Files larger than one Buffer load in segments (realizar's `openGGUF`), so 7B+ models run. Errors
+ * of the libraries (bad file, unsupported architecture) propagate with their own messages; a
+ * missing file becomes a one-line {@link CliError}.
  */
 export function loadForInference(path: string, flags: BackendFlags = {}): LoadedModel {
   assertModelFile(path);
@@ -57,8 +59,8 @@ export function loadForInference(path: string, flags: BackendFlags = {}): Loaded
   return { path, file, model, tokenizer, loadMs: performance.now() - t0, backend: { name: choice.name, reason: choice.reason, threads } };
 }
 
-/** Opens `path` and builds only its tokenizer (no weights are touched). */
+/** Reads only the header of `path` and builds its tokenizer (no tensor data are read). */
 export function loadTokenizer(path: string): Tokenizer {
   assertModelFile(path);
-  return tokenizerFromGGUF(openGGUF(path));
+  return tokenizerFromGGUF(readGGUFHeaderSync(path));
 }

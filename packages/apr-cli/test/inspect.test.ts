@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { GGMLType, GGUFValueType, gguf, writeGGUF } from '@sovereign/realizar';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inspectModel } from '../src/commands/inspect.js';
 import { main } from '../src/main.js';
 
 const fixtures = join(import.meta.dirname, '../../../../shared/fixtures');
@@ -98,6 +99,29 @@ describe('apr inspect', () => {
     }
     const verbose = await apr('inspect', truncated, '--verbose');
     expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  const procIo = '/proc/self/io';
+  const haveProcIo = existsSync(procIo);
+  if (!haveProcIo) console.warn('skipping the bytes-read check of apr inspect: /proc/self/io is absent (not Linux)');
+  it.skipIf(!haveProcIo)('reads only the header: a 16 MiB model costs one 1 MiB window of reads', () => {
+    const bytes = writeGGUF({
+      metadata: [
+        ['general.architecture', gguf.str('llama')],
+        ['tokenizer.ggml.tokens', gguf.arr(GGUFValueType.STRING, Array.from({ length: 5000 }, (_, i) => `tok${i}`))],
+      ],
+      tensors: [{ name: 'big', type: GGMLType.F32, dims: [4096, 1024], data: new Uint8Array(16 << 20) }],
+    });
+    const path = join(dir, 'big.gguf');
+    writeFileSync(path, bytes);
+    // rchar: bytes this process got from read() calls; inspectModel is synchronous, so the delta is its reads.
+    const rchar = () => Number(/rchar:\s*(\d+)/.exec(readFileSync(procIo, 'utf8'))![1]);
+    const before = rchar();
+    const report = inspectModel(path, { tensors: true });
+    const read = rchar() - before;
+    expect(report).toMatchObject({ tensorCount: 1, vocabSize: 5000, fileSize: bytes.length });
+    expect(report.tensors).toEqual([{ name: 'big', type: 'f32', shape: [4096, 1024], offset: 0, bytes: 16 << 20 }]);
+    expect(read).toBeLessThan(1.5 * (1 << 20)); // the first 1 MiB window, no growth needed
   });
 
   it.skipIf(!haveFixtures)('reads the stories260K fixture', async () => {

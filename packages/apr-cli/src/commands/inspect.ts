@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type GGUFFile, type GGUFValue, GGUFValueType, findDType, openGGUF, valueTypeName } from '@sovereign/realizar';
+import { type GGUFHeader, type GGUFValue, GGUFValueType, findDType, readGGUFHeaderSync, valueTypeName } from '@sovereign/realizar';
 import { assertModelFile } from '../model-loader.js';
 import { resolveModelArg } from '../model-ref.js';
 import { formatBytes, formatCount, table } from '../format.js';
@@ -60,21 +60,25 @@ function summarise(v: GGUFValue): unknown {
   );
 }
 
-function numberOf(file: GGUFFile, key: string): number | null {
+function numberOf(file: GGUFHeader, key: string): number | null {
   const v = file.metadata.get(key);
   if (!v || v.type === GGUFValueType.ARRAY || typeof v.value === 'string' || typeof v.value === 'boolean') return null;
   return Number(v.value);
 }
 
-function stringOf(file: GGUFFile, key: string): string | null {
+function stringOf(file: GGUFHeader, key: string): string | null {
   const v = file.metadata.get(key);
   return v && v.type === GGUFValueType.STRING ? (v.value as string) : null;
 }
 
-/** Reads `path` and builds the inspection report (throws the reader's typed errors on bad files). */
+/**
+ * Reads the header of `path` (metadata and tensor infos, never the tensor data, so a 20 GB model
+ * costs a few MB of reads) and builds the inspection report. Throws the reader's typed errors on
+ * bad files, including a truncated one whose tensor data would end past the end of the file.
+ */
 export function inspectModel(path: string, options: { tensors?: boolean } = {}): InspectReport {
   assertModelFile(path);
-  const file = openGGUF(path);
+  const file = readGGUFHeaderSync(path);
   const arch = stringOf(file, 'general.architecture');
   const types: Record<string, number> = {};
   let parameterCount = 0;

@@ -3,6 +3,12 @@
  * exist and throws {@link GGUFTruncatedError} naming the field otherwise, and every count is
  * bounded by the bytes left BEFORE anything is allocated, so hostile input can never cause a crash,
  * a hang or a huge allocation.
+ *
+ * The cursor may hold only a prefix (a window) of its input: `end` is the input's size, on which
+ * every check and message is based, and `avail` is how many of its first bytes are in `bytes`. A
+ * read past `avail` but before `end` asks the `grow` callback for a longer prefix, so the header
+ * of a multi-GB file is parsed from the few MB it occupies with exactly the checks, messages and
+ * results of a parse of the whole file.
  */
 import { GGUFFormatError, GGUFTruncatedError } from './gguf-errors.js';
 
@@ -15,17 +21,37 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // String.fromCharCode than through a TextDecoder call; both give the same result for ASCII.
 const ASCII_FAST_MAX = 32;
 
+/**
+ * Returns a prefix of the input of at least `minEnd` bytes (`minEnd` never exceeds the input size);
+ * it may throw to abandon the parse (the async header reader does, to read more and start over).
+ */
+export type GrowWindow = (minEnd: number) => Uint8Array;
+
+/** A prefix window of a larger input (see the module comment). */
+export interface CursorWindow {
+  /** Size of the whole input; `bytes` holds its first `bytes.byteLength` bytes. */
+  readonly end: number;
+  readonly grow: GrowWindow;
+}
+
 /** Reads GGUF primitives from `bytes`, advancing `pos`. */
 export class ByteCursor {
   pos = 0;
+  /** Size of the input: bounds checks and messages refer to it. */
   readonly end: number;
-  private readonly view: DataView;
+  /** Bytes `[0, avail)` of the input, in `bytes`. Equals `end` unless a window was given. */
+  avail: number;
+  private view: DataView;
+  private readonly grow: GrowWindow | undefined;
 
   constructor(
-    readonly bytes: Uint8Array,
+    public bytes: Uint8Array,
     readonly source: string | undefined,
+    window?: CursorWindow,
   ) {
-    this.end = bytes.byteLength;
+    this.avail = bytes.byteLength;
+    this.end = window ? window.end : bytes.byteLength;
+    this.grow = window?.grow;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -34,14 +60,35 @@ export class ByteCursor {
     return this.end - this.pos;
   }
 
-  /** Throws unless `n` more bytes exist; `what` describes the field for the message. */
+  /**
+   * Throws unless `n` more bytes exist; `what` describes the field for the message. Afterwards
+   * `bytes[pos .. pos + n)` are loaded.
+   */
   need(n: number, field: string, what = `${n} bytes`): void {
+    if (n > this.avail - this.pos) this.fill(n, field, what);
+  }
+
+  private fill(n: number, field: string, what: string): void {
     if (n > this.end - this.pos) {
       throw new GGUFTruncatedError(
         `${field}: needs ${what} at byte ${this.pos} but the input ends at byte ${this.end} (truncated?)`,
         { field, offset: this.pos, expected: `${n} bytes`, actual: `${this.end - this.pos} bytes`, source: this.source },
       );
     }
+    this.load(this.pos + n);
+  }
+
+  /** Makes bytes `[0, upTo)` available (`upTo <= end`). */
+  private load(upTo: number): void {
+    if (upTo <= this.avail) return;
+    if (!this.grow) throw new Error(`internal: ByteCursor has ${this.avail} of ${this.end} bytes and no window to grow`);
+    const b = this.grow(upTo);
+    if (b.byteLength < upTo || b.byteLength > this.end) {
+      throw new Error(`internal: window grew to ${b.byteLength} bytes, expected ${upTo}..${this.end}`);
+    }
+    this.bytes = b;
+    this.avail = b.byteLength;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   u8(field: string): number {
@@ -158,12 +205,13 @@ export class ByteCursor {
    */
   string(fieldName: string, index = -1): string {
     const at = this.pos;
-    if (at + 8 > this.end) this.need(8, index < 0 ? fieldName : `${fieldName}[${index}]`, 'an 8-byte string length');
+    if (at + 8 > this.avail) this.need(8, index < 0 ? fieldName : `${fieldName}[${index}]`, 'an 8-byte string length');
     const lo = this.view.getUint32(at, true);
     const hi = this.view.getUint32(at + 4, true);
     if (hi !== 0 || lo > this.end - at - 8) return this.badString(index < 0 ? fieldName : `${fieldName}[${index}]`);
     const start = at + 8;
     const stop = start + lo;
+    if (stop > this.avail) this.load(stop);
     this.pos = stop;
     const b = this.bytes;
     if (lo <= ASCII_FAST_MAX) {

@@ -62,3 +62,11 @@ export class GGUFKeyError extends GGUFError {
 export class GGUFWriteError extends GGUFError {
   override name = 'GGUFWriteError';
 }
+
+/**
+ * Tensor data cannot be placed in memory as asked: a tensor larger than the largest segment, a bad
+ * `maxSegmentBytes`, or the whole-file `bytes` of a file that was loaded in segments.
+ */
+export class GGUFSegmentError extends GGUFError {
+  override name = 'GGUFSegmentError';
+}

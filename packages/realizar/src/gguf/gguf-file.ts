@@ -1,174 +1,54 @@
 /**
- * A parsed GGUF file: header facts, typed metadata with checked accessors, and tensor descriptors
- * whose `data` are zero-copy views of the file's bytes.
+ * A loaded GGUF file: its header (metadata with checked accessors, tensor descriptors; see
+ * {@link GGUFHeader}) and tensor `data` that are zero-copy views of the file's bytes, held in one
+ * buffer or, for files larger than one buffer may hold, in several segments.
  */
-import { GGUFKeyError } from './gguf-errors.js';
-import {
-  type GGUFArray,
-  type GGUFArrayItems,
-  type GGUFTensorInfo,
-  type GGUFValue,
-  GGUFValueType,
-  type GGUFWriteSpec,
-  valueTypeName,
-} from './gguf-types.js';
+import { GGUFSegmentError } from './gguf-errors.js';
+import { GGUFHeader, type GGUFHeaderInit } from './gguf-header.js';
+import type { GGUFSegment } from './gguf-segments.js';
+import type { GGUFTensorInfo, GGUFWriteSpec } from './gguf-types.js';
+
+export { describeValue } from './gguf-header.js';
 
 /** What the reader hands to {@link GGUFFile}'s constructor. */
-export interface GGUFFileInit {
-  readonly source: string;
-  readonly version: number;
-  readonly alignment: number;
-  readonly dataOffset: number;
-  readonly bytes: Uint8Array;
-  readonly metadata: Map<string, GGUFValue>;
-  /** Byte offset of each KV pair's key, for error messages. */
-  readonly keyOffsets: Map<string, number>;
-  readonly tensors: GGUFTensorInfo[];
+export interface GGUFFileInit extends GGUFHeaderInit<GGUFTensorInfo> {
+  /** The buffers the tensor data are views of (one covering the whole file, or several). */
+  readonly segments: readonly GGUFSegment[];
 }
 
-const INTEGER_TYPES = new Set<GGUFValueType>([
-  GGUFValueType.UINT8,
-  GGUFValueType.INT8,
-  GGUFValueType.UINT16,
-  GGUFValueType.INT16,
-  GGUFValueType.UINT32,
-  GGUFValueType.INT32,
-  GGUFValueType.UINT64,
-  GGUFValueType.INT64,
-]);
-
-/** Short description of a value for messages: `u32 7`, `str "llama"`, `arr[str; 32000]`. */
-export function describeValue(v: GGUFValue): string {
-  if (v.type === GGUFValueType.ARRAY) return `arr[${valueTypeName(v.itemType)}; ${v.value.length}]`;
-  if (v.type === GGUFValueType.STRING) {
-    const s = v.value.length > 40 ? `${v.value.slice(0, 40)}…` : v.value;
-    return `str ${JSON.stringify(s)}`;
-  }
-  return `${valueTypeName(v.type)} ${String(v.value)}`;
-}
-
-/** A parsed GGUF file (see `readGGUF` / `openGGUF`). */
-export class GGUFFile {
-  /** File path, or the label given to `readGGUF`. */
-  readonly source: string;
-  /** Format version (2 or 3). */
-  readonly version: number;
-  /** Data-section and tensor alignment (`general.alignment`, default 32). */
-  readonly alignment: number;
-  /** Byte offset of the data section from the start of the file. */
-  readonly dataOffset: number;
-  /** Size of the input in bytes. */
-  readonly fileSize: number;
-  /** The whole file; tensor `data` are views of it. */
-  readonly bytes: Uint8Array;
-  /** Metadata in file order, values tagged with their on-disk type. */
-  readonly metadata: Map<string, GGUFValue>;
-  /** Tensors in file order. */
-  readonly tensors: readonly GGUFTensorInfo[];
-  private readonly byName: Map<string, GGUFTensorInfo>;
-  private readonly keyOffsets: Map<string, number>;
+/** A parsed GGUF file with its tensor data (see `readGGUF` / `openGGUF`). */
+export class GGUFFile extends GGUFHeader<GGUFTensorInfo> {
+  /**
+   * The buffers holding the tensor data, in file order: one segment with the whole file (a file
+   * parsed from memory, or opened in one read), or several that each hold whole tensors (a file
+   * opened in segments because it is larger than `maxSegmentBytes`).
+   */
+  readonly segments: readonly GGUFSegment[];
 
   constructor(init: GGUFFileInit) {
-    this.source = init.source;
-    this.version = init.version;
-    this.alignment = init.alignment;
-    this.dataOffset = init.dataOffset;
-    this.bytes = init.bytes;
-    this.fileSize = init.bytes.byteLength;
-    this.metadata = init.metadata;
-    this.tensors = init.tensors;
-    this.keyOffsets = init.keyOffsets;
-    this.byName = new Map(init.tensors.map((t) => [t.name, t]));
+    super(init);
+    this.segments = init.segments;
   }
 
-  /** The tensor called `name`, or undefined. */
-  tensor(name: string): GGUFTensorInfo | undefined {
-    return this.byName.get(name);
-  }
-
-  /** The raw typed value of `key`, or undefined. */
-  get(key: string): GGUFValue | undefined {
-    return this.metadata.get(key);
-  }
-
-  /** True when `key` is present. */
-  has(key: string): boolean {
-    return this.metadata.has(key);
-  }
-
-  /** A string value. Missing: returns `fallback` if given, else throws {@link GGUFKeyError}. */
-  getString(key: string, fallback?: string): string {
-    const v = this.lookup(key, fallback, 'str');
-    if (v === undefined) return fallback as string;
-    if (v.type !== GGUFValueType.STRING) throw this.typeError(key, 'str', v);
-    return v.value;
-  }
-
-  /** A bool value. Missing: `fallback` if given, else throws. */
-  getBool(key: string, fallback?: boolean): boolean {
-    const v = this.lookup(key, fallback, 'bool');
-    if (v === undefined) return fallback as boolean;
-    if (v.type !== GGUFValueType.BOOL) throw this.typeError(key, 'bool', v);
-    return v.value;
+  /** True when one buffer holds the whole file (then {@link bytes} is available). */
+  get isSingleBuffer(): boolean {
+    const s = this.segments;
+    return s.length === 1 && s[0].fileOffset === 0 && s[0].bytes.byteLength === this.fileSize;
   }
 
   /**
-   * Any numeric scalar (integers of any width, f32, f64) as a number; a u64/i64 must be a safe
-   * integer (|v| < 2^53). Missing: `fallback` if given, else throws.
+   * The whole file; tensor `data` are views of it. Throws {@link GGUFSegmentError} for a file that
+   * was opened in segments: use the tensors' `data` (or {@link segments}) then.
    */
-  getNumber(key: string, fallback?: number): number {
-    const v = this.lookup(key, fallback, 'a number');
-    if (v === undefined) return fallback as number;
-    if (typeof v.value === 'number') return v.value;
-    if (typeof v.value === 'bigint') return this.safeNumber(key, v, v.value);
-    throw this.typeError(key, 'a number', v);
-  }
-
-  /** An integer-typed scalar (u8..i64) as a number; fails for floats. */
-  getInteger(key: string, fallback?: number): number {
-    const v = this.lookup(key, fallback, 'an integer');
-    if (v === undefined) return fallback as number;
-    if (!INTEGER_TYPES.has(v.type)) throw this.typeError(key, 'an integer', v);
-    return typeof v.value === 'bigint' ? this.safeNumber(key, v, v.value) : (v.value as number);
-  }
-
-  /**
-   * An integer-typed scalar whose value fits in a u32 (0..4294967295). Accepts any integer width,
-   * because writers disagree on u32 versus u64 for counts (the spec recommends readers take both).
-   */
-  getU32(key: string, fallback?: number): number {
-    const v = this.lookup(key, fallback, 'u32');
-    if (v === undefined) return fallback as number;
-    const n = INTEGER_TYPES.has(v.type) ? Number(v.value) : Number.NaN;
-    if (!(n >= 0 && n <= 0xffff_ffff)) throw this.typeError(key, 'u32 (an integer in 0..4294967295)', v);
-    return n;
-  }
-
-  /** An integer-typed scalar as a bigint (exact for u64/i64). */
-  getBigInt(key: string, fallback?: bigint): bigint {
-    const v = this.lookup(key, fallback, 'an integer');
-    if (v === undefined) return fallback as bigint;
-    if (!INTEGER_TYPES.has(v.type)) throw this.typeError(key, 'an integer', v);
-    return BigInt(v.value as number | bigint);
-  }
-
-  /** An array value with items of `itemType` (its items: typed array, string[], ...). */
-  getArray<T extends GGUFValueType>(key: string, itemType: T): GGUFArrayItems[T];
-  /** Any array value. */
-  getArray(key: string): GGUFArray;
-  getArray(key: string, itemType?: GGUFValueType): GGUFArray | GGUFArrayItems[GGUFValueType] {
-    const want = itemType === undefined ? 'arr' : `arr[${valueTypeName(itemType)}]`;
-    // lookup() throws when the key is missing and there is no fallback, so v is defined here.
-    const v = this.lookup(key, undefined, want)!;
-    if (v.type !== GGUFValueType.ARRAY) throw this.typeError(key, want, v);
-    if (itemType === undefined) return v;
-    if (v.itemType !== itemType) throw this.typeError(key, want, v);
-    return v.value;
-  }
-
-  /** A string array (e.g. `tokenizer.ggml.tokens`). */
-  getStringArray(key: string): string[] {
-    return this.getArray(key, GGUFValueType.STRING);
+  get bytes(): Uint8Array {
+    if (!this.isSingleBuffer) {
+      throw new GGUFSegmentError(
+        `file.bytes: the file was loaded in ${this.segments.length} segments (it is larger than one segment), so no buffer holds all ` +
+          `of it; read tensor data through tensor(name).data or file.segments`,
+        { field: 'file.bytes', expected: 'a file loaded in one buffer', actual: `${this.segments.length} segments`, source: this.source },
+      );
+    }
+    return this.segments[0].bytes;
   }
 
   /**
@@ -183,37 +63,5 @@ export class GGUFFile {
       metadata: this.metadata,
       tensors: this.tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: t.data })),
     };
-  }
-
-  private lookup(key: string, fallback: unknown, expected: string): GGUFValue | undefined {
-    const v = this.metadata.get(key);
-    if (v === undefined && fallback === undefined) {
-      throw new GGUFKeyError(`key '${key}': missing (expected ${expected})`, {
-        field: `key '${key}'`,
-        expected,
-        actual: 'missing',
-        source: this.source,
-      });
-    }
-    return v;
-  }
-
-  private safeNumber(key: string, v: GGUFValue, n: bigint): number {
-    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw this.typeError(key, 'an integer below 2^53 in magnitude', v);
-    }
-    return Number(n);
-  }
-
-  private typeError(key: string, expected: string, v: GGUFValue): GGUFKeyError {
-    const offset = this.keyOffsets.get(key);
-    const at = offset === undefined ? '' : ` (KV at byte ${offset})`;
-    return new GGUFKeyError(`key '${key}'${at}: expected ${expected}, found ${describeValue(v)}`, {
-      field: `key '${key}'`,
-      offset,
-      expected,
-      actual: describeValue(v),
-      source: this.source,
-    });
   }
 }

@@ -1,19 +1,22 @@
 /**
- * The GGUF v2/v3 reader: parses header, metadata and tensor infos from one in-memory buffer and
- * validates every tensor (type, dims, size, alignment, bounds, overlap). Tensor data are returned
- * as zero-copy views of the input. The checks follow llama.cpp's `gguf_init_from_reader`, plus a
- * few stricter ones (strict UTF-8, bool bytes 0/1, overlap, zero dims) that llama.cpp leaves out.
+ * The GGUF v2/v3 reader: parses header, metadata and tensor infos from one in-memory buffer (or a
+ * window on a file, see gguf-header-read.ts) and validates every tensor (type, dims, size,
+ * alignment, bounds, overlap). Tensor data are returned as zero-copy views of the input. The
+ * checks follow llama.cpp's `gguf_init_from_reader`, plus a few stricter ones (strict UTF-8, bool
+ * bytes 0/1, overlap, zero dims) that llama.cpp leaves out.
  */
 import { type GGMLType, findDType, allDTypes } from '@sovereign/trueno';
 import { ByteCursor } from './gguf-cursor.js';
 import { GGUFFormatError, GGUFTruncatedError, GGUFVersionError } from './gguf-errors.js';
 import { GGUFFile } from './gguf-file.js';
+import type { GGUFHeaderInit } from './gguf-header.js';
 import {
   alignUp,
   GGUF_ALIGNMENT_KEY,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   GGUF_MAX_DIMS,
+  type GGUFTensorDesc,
   type GGUFTensorInfo,
   type GGUFValue,
   GGUFValueType,
@@ -39,7 +42,18 @@ const MIN_TENSOR_INFO_BYTES = 32;
  * never another error type. Tensor `data` are views of `bytes` (`data.buffer === bytes.buffer`).
  */
 export function readGGUF(bytes: Uint8Array, options: ReadGGUFOptions = {}): GGUFFile {
-  const c = new ByteCursor(bytes, options.source);
+  const header = parseGGUFHeader(new ByteCursor(bytes, options.source), options.source ?? '<buffer>');
+  const tensors = header.tensors.map((t): GGUFTensorInfo => ({ ...t, data: bytes.subarray(t.fileOffset, t.fileOffset + t.byteSize) }));
+  return new GGUFFile({ ...header, tensors, segments: [{ fileOffset: 0, bytes }] });
+}
+
+/**
+ * Parses and validates everything but the tensor data: header, metadata, tensor infos, and that
+ * every tensor's data lie within the input (`c.end` bytes) without overlapping another's. Reads
+ * only the header's bytes, so `c` may be a window on a larger input (see {@link ByteCursor}).
+ * `label` becomes the result's `source`.
+ */
+export function parseGGUFHeader(c: ByteCursor, label: string): GGUFHeaderInit {
   const version = readHeader(c);
   const { tensorCount, kvCount } = readCounts(c);
   const { metadata, keyOffsets } = readMetadata(c, kvCount);
@@ -58,16 +72,7 @@ export function readGGUF(bytes: Uint8Array, options: ReadGGUFOptions = {}): GGUF
     );
   }
   const tensors = locateTensors(c, infos, dataOffset);
-  return new GGUFFile({
-    source: options.source ?? '<buffer>',
-    version,
-    alignment,
-    dataOffset,
-    bytes,
-    metadata,
-    keyOffsets,
-    tensors,
-  });
+  return { source: label, version, alignment, dataOffset, fileSize: c.end, metadata, keyOffsets, tensors };
 }
 
 function readHeader(c: ByteCursor): number {
@@ -273,8 +278,8 @@ function readTensorInfos(c: ByteCursor, count: number, alignment: number): RawTe
   return infos;
 }
 
-function locateTensors(c: ByteCursor, infos: RawTensorInfo[], dataOffset: number): GGUFTensorInfo[] {
-  const tensors: GGUFTensorInfo[] = [];
+function locateTensors(c: ByteCursor, infos: RawTensorInfo[], dataOffset: number): GGUFTensorDesc[] {
+  const tensors: GGUFTensorDesc[] = [];
   for (const t of infos) {
     const start = dataOffset + t.offset;
     const end = start + t.byteSize;
@@ -296,7 +301,6 @@ function locateTensors(c: ByteCursor, infos: RawTensorInfo[], dataOffset: number
       offset: t.offset,
       fileOffset: start,
       byteSize: t.byteSize,
-      data: c.bytes.subarray(start, end),
     });
   }
   // Overlap check: sorted by offset, each tensor must start at or after the previous one's end.

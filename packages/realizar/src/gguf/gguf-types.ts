@@ -86,8 +86,8 @@ export type GGUFArrayValue = GGUFArrayItems[GGUFValueType];
 /** A metadata value: a scalar or an array, discriminated by `type`. */
 export type GGUFValue = GGUFScalar | GGUFArray;
 
-/** One tensor of a parsed file. `data` is a view into the file's bytes, never a copy. */
-export interface GGUFTensorInfo {
+/** One tensor's entry in the header: where its data lie, without the data (`readGGUFHeader`). */
+export interface GGUFTensorDesc {
   readonly name: string;
   readonly type: GGMLType;
   /** Dimensions in ggml order: `dims[0]` (ne0) is the contiguous row length. */
@@ -100,7 +100,14 @@ export interface GGUFTensorInfo {
   readonly fileOffset: number;
   /** Bytes of tensor data: `nElements / blockSize * typeSize`. */
   readonly byteSize: number;
-  /** Zero-copy view of the tensor's bytes (`data.buffer` is the file buffer). */
+}
+
+/** One tensor of a loaded file. `data` is a view into the file's bytes, never a copy. */
+export interface GGUFTensorInfo extends GGUFTensorDesc {
+  /**
+   * Zero-copy view of the tensor's bytes: `data.buffer` is the file buffer, or the buffer of the
+   * segment holding the tensor when the file was loaded in segments (see `GGUFFile.segments`).
+   */
   readonly data: Uint8Array;
 }
 

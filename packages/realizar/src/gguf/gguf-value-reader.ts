@@ -39,7 +39,7 @@ export function readValueType(c: ByteCursor, field: string): GGUFValueType {
 function readBool(c: ByteCursor, fieldName: string, index = -1): boolean {
   const at = c.pos;
   // The item's field name is built only on error (bool arrays can be long).
-  const b = at < c.end ? c.bytes[at] : c.u8(index < 0 ? fieldName : `${fieldName}[${index}]`);
+  const b = at < c.avail ? c.bytes[at] : c.u8(index < 0 ? fieldName : `${fieldName}[${index}]`);
   c.pos = at + 1;
   if (b > 1) {
     const field = index < 0 ? fieldName : `${fieldName}[${index}]`;

@@ -2,7 +2,9 @@
  * GGUF v2/v3 reader and writer (`@sovereign/realizar/gguf`).
  *
  * - {@link readGGUF} / {@link openGGUF} / {@link loadGGUF}: parse and validate; tensor data are
- *   zero-copy views of the file buffer.
+ *   zero-copy views of the file buffer, or of segments for files larger than one Buffer.
+ * - {@link readGGUFHeader} / {@link readGGUFHeaderSync}: metadata and tensor infos only, read from
+ *   the first bytes of the file.
  * - {@link writeGGUF} / {@link writeGGUFFile}: write in memory, or stream atomically to disk.
  * - {@link gguf}: typed metadata value constructors.
  */
@@ -28,6 +30,7 @@ export type {
   GGUFNumberType,
   GGUFScalar,
   GGUFTensorData,
+  GGUFTensorDesc,
   GGUFTensorInfo,
   GGUFTensorSpec,
   GGUFValue,
@@ -37,15 +40,25 @@ export {
   GGUFError,
   GGUFFormatError,
   GGUFKeyError,
+  GGUFSegmentError,
   GGUFTruncatedError,
   GGUFVersionError,
   GGUFWriteError,
 } from './gguf-errors.js';
 export type { GGUFErrorDetails } from './gguf-errors.js';
+export { GGUFHeader } from './gguf-header.js';
+export type { GGUFHeaderInit } from './gguf-header.js';
 export { GGUFFile, describeValue } from './gguf-file.js';
+export type { GGUFFileInit } from './gguf-file.js';
 export { readGGUF } from './gguf-reader.js';
 export type { ReadGGUFOptions } from './gguf-reader.js';
 export { openGGUF, loadGGUF } from './gguf-open.js';
+export type { OpenGGUFOptions } from './gguf-open.js';
+export { readGGUFHeader, readGGUFHeaderSync, HEADER_WINDOW_BYTES } from './gguf-header-read.js';
+export type { ReadGGUFHeaderOptions } from './gguf-header-read.js';
+export { DEFAULT_MAX_SEGMENT_BYTES, MAX_SEGMENT_BYTES, planSegments } from './gguf-segments.js';
+export type { GGUFSegment, SegmentPlan } from './gguf-segments.js';
+export type { GGUFAsyncByteSource, GGUFByteSource } from './gguf-source.js';
 export { writeGGUF, writeGGUFFile } from './gguf-writer.js';
 export { planGGUF, GGUF_MAX_TENSOR_NAME_BYTES } from './gguf-layout.js';
 export type { GGUFLayout, PlannedTensor } from './gguf-layout.js';

@@ -2,7 +2,7 @@
  * Builds a {@link Tokenizer} from a GGUF file's `tokenizer.ggml.*` metadata, reading the keys
  * llama.cpp's vocab loader reads (with its defaults when a key is absent).
  */
-import { type GGUFFile, GGUFKeyError, GGUFValueType } from '../gguf/index.js';
+import { type GGUFHeader, GGUFKeyError, GGUFValueType } from '../gguf/index.js';
 import { LlamaTokenizer } from './llama-tokenizer.js';
 import { TokenizerConfigError } from './tokenizer-errors.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -48,7 +48,7 @@ function read<T>(key: string, f: () => T): T {
  * @throws TokenizerConfigError when `tokenizer.ggml.model` or `tokenizer.ggml.tokens` is missing or
  *   unsupported, or an array has the wrong type or length.
  */
-export function tokenizerFromGGUF(file: GGUFFile): Tokenizer {
+export function tokenizerFromGGUF(file: GGUFHeader): Tokenizer {
   const g = (k: string) => `tokenizer.ggml.${k}`;
   if (!file.has(g('model'))) {
     throw new TokenizerConfigError(`${file.source}: key 'tokenizer.ggml.model': missing (the file has no vocabulary)`, {

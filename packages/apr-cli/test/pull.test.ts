@@ -138,6 +138,12 @@ describe('apr pull', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('pulling');
     expect(hub!.dataRequests()).toBe(before);
+    // show prints the Ollama layers the pull kept.
+    r = await apr(['show', 'tiny', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ layers: ['model', 'template'], templateLayer: '{{ .Prompt }}', paramsLayer: null });
+    r = await apr(['show', 'tiny']);
+    expect(r.stdout).toContain('Template layer (Ollama Go template');
     // inspect resolves store names too, but never pulls.
     r = await apr(['inspect', 'tiny', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -3,8 +3,9 @@
  * length, chat template, license and the GGUF's path — read from the GGUF header of its model
  * layer (through realizar's reader, as `apr inspect` does) plus the manifest.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type ShowResult, layerKind } from '@sovereign/pacha';
+import { type LayerKind, type ShowResult, layerKind } from '@sovereign/pacha';
 import { CliError } from '../cli-error.js';
 import { formatCount } from '../format.js';
 import { inspectModel } from './inspect.js';
@@ -33,7 +34,14 @@ export interface ShowReport {
   readonly license: string | null;
   /** Layer kinds of the manifest, e.g. `['model']`. */
   readonly layers: readonly string[];
+  /** Text of the manifest's template / params / license layers (Ollama registry models carry them). */
+  readonly templateLayer: string | null;
+  readonly paramsLayer: string | null;
+  readonly licenseLayer: string | null;
 }
+
+/** Layers above this size are not printed (a template or params layer is a few KB). */
+const MAX_LAYER_TEXT = 256 * 1024;
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
@@ -50,8 +58,18 @@ function quantization(metadata: Record<string, unknown>, types: Record<string, n
   return (ranked.find(([t]) => t.toLowerCase() !== 'f32') ?? ranked[0] ?? ['unknown'])[0].toUpperCase();
 }
 
-/** Builds the report of a stored model (reads its GGUF). */
-export function showReport(s: ShowResult): ShowReport {
+/** The text of the first `kind` layer, read through `blobPath`; null when absent or too large. */
+function layerText(s: ShowResult, kind: LayerKind, blobPath: (digest: string) => string): string | null {
+  const l = s.manifest.layers.find((x) => layerKind(x.mediaType) === kind);
+  if (!l || l.size > MAX_LAYER_TEXT) return null;
+  return readFileSync(l.path ?? blobPath(l.digest), 'utf8');
+}
+
+/**
+ * Builds the report of a stored model: the GGUF's header, plus the text of its template, params and
+ * license layers read through `blobPath` (the store's).
+ */
+export function showReport(s: ShowResult, blobPath: (digest: string) => string): ShowReport {
   if (!s.modelPath) throw new CliError(`model '${s.display}' has no model layer in its manifest; remove it with 'apr rm ${s.display}'`);
   const r = inspectModel(s.modelPath);
   return {
@@ -69,8 +87,13 @@ export function showReport(s: ShowResult): ShowReport {
     chatTemplate: str(r.metadata['tokenizer.chat_template']),
     license: str(r.metadata['general.license']),
     layers: s.manifest.layers.map((l) => layerKind(l.mediaType) ?? l.mediaType),
+    templateLayer: layerText(s, 'template', blobPath),
+    paramsLayer: layerText(s, 'params', blobPath),
+    licenseLayer: layerText(s, 'license', blobPath),
   };
 }
+
+const indent = (text: string) => text.replace(/\n$/, '').split('\n').map((l) => `  ${l}`);
 
 /** The text `apr show` prints. */
 export function showText(r: ShowReport): string {
@@ -81,13 +104,16 @@ export function showText(r: ShowReport): string {
     `  parameters        ${formatCount(r.parameters)}`,
     `  quantization      ${r.quantization}`,
     `  context length    ${r.contextLength ?? '(unknown)'}`,
-    `  license           ${r.license ?? '(none in the file)'}`,
+    `  license           ${r.license ?? (r.licenseLayer ? `${r.licenseLayer.trim().split('\n')[0]} (license layer)` : '(none in the file)')}`,
     `  size              ${humanSize(r.size)}`,
     `  path              ${r.path}${r.linked ? ' (linked in place)' : ''}`,
     `  layers            ${r.layers.join(', ')}`,
     '',
     'Template',
-    ...(r.chatTemplate ?? '(none: the GGUF has no tokenizer.chat_template)').split('\n').map((l) => `  ${l}`),
+    ...indent(r.chatTemplate ?? '(none: the GGUF has no tokenizer.chat_template)'),
+    ...(r.templateLayer !== null ? ['', 'Template layer (Ollama Go template; apr renders the GGUF template above)', ...indent(r.templateLayer)] : []),
+    ...(r.paramsLayer !== null ? ['', 'Parameters layer', ...indent(r.paramsLayer)] : []),
+    ...(r.licenseLayer !== null ? ['', 'License layer', ...indent(r.licenseLayer)] : []),
   ];
   return `Model\n${lines.join('\n')}\n`;
 }
@@ -100,8 +126,9 @@ export function registerShow(program: Command, io: { stdout: NodeJS.WritableStre
     .argument('<ref>', 'model name, e.g. qwen2.5-coder:1.5b')
     .option('--json', 'print one JSON object')
     .action(async (ref: string, flags: { json?: boolean }) => {
-      const s = await withRefErrors(() => openStore().show(ref));
-      const r = showReport(s);
+      const store = openStore();
+      const s = await withRefErrors(() => store.show(ref));
+      const r = showReport(s, (d) => store.blobPath(d));
       io.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : showText(r));
     });
 }

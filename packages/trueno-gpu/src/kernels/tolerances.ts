@@ -32,3 +32,12 @@ export const GEMV_NMSE = 1e-10;
  * agree at the level of quantization noise, not bit for bit.
  */
 export const GEMV_VS_MATMUL_REF_NMSE = 1e-3;
+
+/**
+ * RMSNorm vs `rmsNormRef`. The reference sums x² in double, the kernel in f32 (per thread over a
+ * stride, then a 256-way tree): relative error of the sum ≲ (dim/256 + 13)·2⁻²⁴, halved in the
+ * scale by the square root; everything after (div.rn, sqrt.rn, two mul.rn) rounds like the C code.
+ * Observed NMSE ~1e-15; 1e-11 leaves margin and still catches one weight off by 50% in 127
+ * (NMSE ≳ 1e-3).
+ */
+export const RMS_NORM_NMSE = 1e-11;

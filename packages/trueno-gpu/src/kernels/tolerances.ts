@@ -41,3 +41,18 @@ export const GEMV_VS_MATMUL_REF_NMSE = 1e-3;
  * (NMSE ≳ 1e-3).
  */
 export const RMS_NORM_NMSE = 1e-11;
+
+/**
+ * add / add_bias vs Backend.add / addBias: one IEEE add.rn per element on both sides, so the
+ * kernel is bit-identical (bound 0: any difference is a bug).
+ */
+export const ADD_NMSE = 0;
+
+/**
+ * SwiGLU vs `swigluRef`: only e^-g differs (ex2.approx: ≲ 2⁻²² relative, plus |g|·2⁻²³ from the
+ * log2 e pre-scaling), damped by e/(1+e) in silu; the rest rounds like the C code. Relative error
+ * per output ≲ (2 + |g|)·2⁻²³ ≈ 2e-6 for |g| ≤ 12, so NMSE ≲ 4e-12; observed ~1e-15 in the
+ * emulator (its ex2 is correctly rounded). 1e-10 still catches one of 33 values off by 0.01
+ * (NMSE ~1e-5).
+ */
+export const SWIGLU_NMSE = 1e-10;

@@ -56,3 +56,12 @@ export const ADD_NMSE = 0;
  * (NMSE ~1e-5).
  */
 export const SWIGLU_NMSE = 1e-10;
+
+/**
+ * RoPE vs `ropeRef`: θ, the YaRN mix, mscale and the rotation round exactly like the reference;
+ * only cos/sin differ (Cody-Waite reduction to [−π, π], error ≲ 2⁻²³, then cos/sin.approx with
+ * absolute error ≲ 2⁻²⁰·⁵), so each output is off by ≲ 1e-6·|x| and NMSE ≲ 1e-12 on a GPU (the
+ * emulator's approx ops are correctly rounded: ~1e-15). 1e-10 catches one position off by one
+ * (NMSE ~1e-2).
+ */
+export const ROPE_NMSE = 1e-10;

@@ -65,3 +65,6 @@ export const SWIGLU_NMSE = 1e-10;
  * (NMSE ~1e-2).
  */
 export const ROPE_NMSE = 1e-10;
+
+// argmax (argmax.ts) has no tolerance: comparisons are exact, so its indices must equal
+// argmaxRef's (ties to the lowest index, NaN never wins), and the tests compare for equality.

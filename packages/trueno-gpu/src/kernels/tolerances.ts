@@ -68,3 +68,21 @@ export const ROPE_NMSE = 1e-10;
 
 // argmax (argmax.ts) has no tolerance: comparisons are exact, so its indices must equal
 // argmaxRef's (ties to the lowest index, NaN never wins), and the tests compare for equality.
+
+/**
+ * Attention (decode, split-K decode, prefill) vs `attentionRef` (ggml's f32 softmax with double
+ * sums). The kernels use flash attention's online softmax in the log2 domain: scores are f32 dot
+ * products (≲ √headDim·2⁻²⁴ relative), pre-scaled by fl(scale·log2 e), exponentiated with
+ * ex2.approx (≲ 2⁻²² relative) and summed in f32; each weight is off by a relative
+ * ≲ (2 + |s − max|)·2⁻²³ and the output (a convex combination of V rows, normalised by the same
+ * sum) by the same order. Observed NMSE ~1e-14 (emulator); 1e-9 covers peaky softmaxes (|s| ~ 100)
+ * and long contexts on a GPU and still catches one V row of 33 off by 0.5 (NMSE ~1e-3).
+ */
+export const ATTENTION_NMSE = 1e-9;
+
+/**
+ * Split-K decode vs the one-pass kernel: the same recurrence, with chunk partials rescaled by
+ * 2^(m_i − M) and summed in another order; they differ by f32 rounding of the sums only (≲
+ * log2(nSplits)·2⁻²⁴ relative), so 1e-10.
+ */
+export const ATTENTION_SPLIT_NMSE = 1e-10;

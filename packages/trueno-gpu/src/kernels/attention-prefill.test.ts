@@ -4,6 +4,7 @@ import { attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference
 import { type AttnShape, makeSequences } from './attention-test-support.js';
 import { seeded } from './gemv-conformance.js';
 import { describePtxas } from './ops-test-support.js';
+import { H100_BANDWIDTH_GBS, predictedMicros, predictedMicrosRoofline } from './kernel-model.js';
 import { ATTENTION_NMSE, nmse } from './tolerances.js';
 
 const kernels = { 64: buildAttentionPrefill({ sm: 'sm_80', headDim: 64 }), 128: buildAttentionPrefill({ sm: 'sm_80', headDim: 128 }) };
@@ -51,11 +52,15 @@ describe('attention prefill', () => {
     expect(nmse(y.subarray(0, 8 * 64), ref.subarray(0, 8 * 64))).toBeLessThan(ATTENTION_NMSE);
   });
 
-  it('launch and cost: ceil(T/8) x nHeads blocks, K/V rows per query tile', () => {
+  it('launch and cost: ceil(T/8) x nHeads blocks, K/V once per KV head, long prompts compute-bound', () => {
     expect(attentionPrefillLaunch(33, 14, 2)).toEqual({ grid: [5, 14, 1], block: [256, 1, 1] });
-    const c = attentionPrefillCost(8, 0, 1, 64);
+    const c = attentionPrefillCost(8, 0, 1, 1, 64);
     expect(c.bytes).toBe(2 * 8 * 64 * 4 + 2 * 8 * 64 * 4);
     expect(c.flops).toBe(4 * 36 * 64);
+    // A 4096-token Qwen2.5-0.5B prompt: f32 flops, not bytes, bound the kernel.
+    const long = attentionPrefillCost(4096, 0, 14, 2, 64);
+    expect(predictedMicrosRoofline(long)).toBeGreaterThan(predictedMicros(long, H100_BANDWIDTH_GBS));
+    expect(predictedMicrosRoofline(c)).toBe(predictedMicros(c, H100_BANDWIDTH_GBS));
   });
 });
 

@@ -142,14 +142,14 @@ export function attentionPrefillReference(
 }
 
 /**
- * Bytes / flops: each block reads K/V rows 0..its causal end once per query head (the group's
- * other heads re-read them from L2, counted here as memory traffic: an upper bound), q read, out
- * written; 4·headDim flops per (query, position) pair.
+ * Bytes / flops: device memory sees the context's K/V rows (positions 0..pos0+T−1) once per KV
+ * head, assuming the layer's K/V (2·ctx·nKvHeads·headDim·4 bytes: 4 MiB for a 4k Qwen2.5-0.5B
+ * prompt) stays in the 50 MB L2 while the query tiles and the group's heads re-read it; q read
+ * and out written once. 4·headDim flops per (query, position) pair and head, so long prompts sit
+ * on the f32 compute roof (see predictedMicrosRoofline).
  */
-export function attentionPrefillCost(nTok: number, pos0: number, nHeads: number, headDim: number): KernelCost {
-  let rows = 0;
+export function attentionPrefillCost(nTok: number, pos0: number, nHeads: number, nKvHeads: number, headDim: number): KernelCost {
   let pairs = 0;
-  for (let t0 = 0; t0 < nTok; t0 += PREFILL_QUERIES) rows += pos0 + Math.min(t0 + PREFILL_QUERIES, nTok);
   for (let t = 0; t < nTok; t++) pairs += pos0 + t + 1;
-  return { bytes: 2 * rows * nHeads * headDim * 4 + 2 * nTok * nHeads * headDim * 4, flops: 4 * pairs * nHeads * headDim };
+  return { bytes: 2 * (pos0 + nTok) * nKvHeads * headDim * 4 + 2 * nTok * nHeads * headDim * 4, flops: 4 * pairs * nHeads * headDim };
 }

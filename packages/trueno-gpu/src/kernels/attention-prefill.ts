@@ -21,7 +21,7 @@
 import { refBackend } from '@sovereign/trueno';
 import { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
-import { type AttentionHeadDim, finalize, initState, lanesDims, loadLane, scaleLog2, softmaxStep } from './attention-common.js';
+import { type AttentionHeadDim, finalize, initState, lanesDims, loadLane, scaleLog2, softmaxRange } from './attention-common.js';
 import { gqaGroup } from './attention-decode.js';
 import type { KernelCost } from './kernel-model.js';
 import type { LaunchGeometry } from './ops-common.js';
@@ -31,6 +31,9 @@ export const PREFILL_QUERIES = 8;
 
 /** Context positions per shared-memory tile. */
 export const PREFILL_TILE = 32;
+
+/** Positions per softmax update (attention-common's softmaxStepN): 4 rows of shared-memory loads in flight. */
+export const PREFILL_UNROLL = 4;
 
 /** Builds `attention_prefill_d<headDim>`. */
 export function buildAttentionPrefill(opts: { sm: SmTarget; headDim: AttentionHeadDim }): Kernel {
@@ -99,18 +102,12 @@ export function buildAttentionPrefill(opts: { sm: SmTarget; headDim: AttentionHe
         k.stv('shared', 'f32', k.add('u32', sV, off), 0, k.ldv('global', 'f32', 4, k.add('u64', vTile, goff), 0, { nc: true }));
       });
       k.barSync();
-      const jEnd = k.min('u32', k.add('u32', ts, PREFILL_TILE), myEnd);
-      k.forRange(
-        'u32',
-        ts,
-        jEnd,
-        1,
-        (j) => {
-          const at = k.mad('u32', k.sub('u32', j, ts), rowBytes, laneBytes);
-          softmaxStep(k, st, q, loadLane(k, 'shared', k.add('u32', sK, at), E), loadLane(k, 'shared', k.add('u32', sV, at), E), sl2);
-        },
-        true,
-      );
+      // This warp's positions in the tile: [ts, min(ts + TILE, its causal end)), empty when that end is before ts.
+      const jEnd = k.max('u32', k.min('u32', k.add('u32', ts, PREFILL_TILE), myEnd), ts);
+      softmaxRange(k, st, q, sl2, ts, jEnd, PREFILL_UNROLL, (j) => {
+        const at = k.mad('u32', k.sub('u32', j, ts), rowBytes, laneBytes);
+        return [loadLane(k, 'shared', k.add('u32', sK, at), E), loadLane(k, 'shared', k.add('u32', sV, at), E)];
+      });
       k.barSync();
     },
     true,

@@ -35,6 +35,7 @@ export { buildSwiglu, swigluCost, swigluLaunch, swigluReference } from './swiglu
 export { ARGMAX_CHUNK, ARGMAX_THREADS, argmaxCost, argmaxLaunch, argmaxReference, buildArgmaxPartial, buildArgmaxReduce } from './argmax.js';
 export { type AttentionHeadDim } from './attention-common.js';
 export {
+  DECODE_UNROLL,
   MAX_GQA_GROUP,
   attentionDecodeCost,
   attentionDecodeLaunch,
@@ -46,4 +47,5 @@ export {
   type DecodeSequence,
 } from './attention-decode.js';
 export { MIN_SPLIT_CHUNK, attentionDecodeSplitPlan, buildAttentionDecodePartial, buildAttentionDecodeReduce, type SplitPlan } from './attention-decode-split.js';
-export { PREFILL_QUERIES, PREFILL_TILE, attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference, buildAttentionPrefill } from './attention-prefill.js';
+export { PREFILL_QUERIES, PREFILL_TILE, PREFILL_UNROLL, attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference, buildAttentionPrefill } from './attention-prefill.js';
+export { KV_STORE_THREADS, buildKvStore, kvStoreCost, kvStoreLaunch, kvStoreReference } from './kv-store.js';

@@ -12,6 +12,7 @@ describe('gemv formats', () => {
       expect(gemvFormatFor(f.type)).toBe(f);
     }
     expect(buildGemvFor(GGMLType.Q6_K, { sm: 'sm_90', batch: 4 }).name).toBe('gemv_q6_k_b4');
+    expect(buildGemvFor(GGMLType.Q6_K, { sm: 'sm_90', rowsPerWarp: 4 }).name).toBe('gemv_q6_k_r4');
     expect(() => gemvFormatFor(GGMLType.Q2_K)).toThrow(UnsupportedGemvTypeError);
     expect(() => gemvFormatFor(GGMLType.Q2_K)).toThrow(/no GEMV kernel for q2_K weights: supported are/);
   });

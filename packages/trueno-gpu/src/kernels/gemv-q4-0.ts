@@ -8,8 +8,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q4_0's GEMV format description. */
 export const Q4_0_GEMV: GemvFormat = {
@@ -48,6 +47,6 @@ export function gemvQ4_0Reference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q4_0 GEMV. */
-export function gemvQ4_0Cost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q4_0_GEMV, nRows, K, M);
+export function gemvQ4_0Cost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q4_0_GEMV, nRows, K, M, rowsPerWarp);
 }

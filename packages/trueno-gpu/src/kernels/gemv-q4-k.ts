@@ -10,8 +10,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /**
  * Emits ggml's get_scale_min_k4 for sub-block `j` (u32 reg, 0..7) of the 12 scale bytes at
@@ -68,6 +67,6 @@ export function gemvQ4_KReference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q4_K GEMV. */
-export function gemvQ4_KCost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q4_K_GEMV, nRows, K, M);
+export function gemvQ4_KCost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q4_K_GEMV, nRows, K, M, rowsPerWarp);
 }

@@ -9,8 +9,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q5_0's GEMV format description. */
 export const Q5_0_GEMV: GemvFormat = {
@@ -55,6 +54,6 @@ export function gemvQ5_0Reference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q5_0 GEMV. */
-export function gemvQ5_0Cost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q5_0_GEMV, nRows, K, M);
+export function gemvQ5_0Cost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q5_0_GEMV, nRows, K, M, rowsPerWarp);
 }

@@ -9,9 +9,8 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 import { scaleMinK4 } from './gemv-q4-k.js';
-import type { KernelCost } from './kernel-model.js';
 
 /** Q5_K's GEMV format description. */
 export const Q5_K_GEMV: GemvFormat = {
@@ -57,6 +56,6 @@ export function gemvQ5_KReference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q5_K GEMV. */
-export function gemvQ5_KCost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q5_K_GEMV, nRows, K, M);
+export function gemvQ5_KCost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q5_K_GEMV, nRows, K, M, rowsPerWarp);
 }

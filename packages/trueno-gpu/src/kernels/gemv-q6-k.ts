@@ -10,8 +10,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q6_K's GEMV format description. */
 export const Q6_K_GEMV: GemvFormat = {
@@ -63,6 +62,6 @@ export function gemvQ6_KReference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q6_K GEMV. */
-export function gemvQ6_KCost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q6_K_GEMV, nRows, K, M);
+export function gemvQ6_KCost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q6_K_GEMV, nRows, K, M, rowsPerWarp);
 }

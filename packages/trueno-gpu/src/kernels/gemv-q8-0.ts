@@ -7,8 +7,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q8_0's GEMV format description. */
 export const Q8_0_GEMV: GemvFormat = {
@@ -45,6 +44,6 @@ export function gemvQ8_0Reference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q8_0 GEMV (see kernel-model.ts for the predicted time). */
-export function gemvQ8_0Cost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q8_0_GEMV, nRows, K, M);
+export function gemvQ8_0Cost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q8_0_GEMV, nRows, K, M, rowsPerWarp);
 }

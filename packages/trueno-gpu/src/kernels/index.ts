@@ -2,13 +2,16 @@
 export { H100_BANDWIDTH_GBS, intensity, predictedMicros, type KernelCost } from './kernel-model.js';
 export { GEMV_NMSE, GEMV_VS_MATMUL_REF_NMSE, nmse } from './tolerances.js';
 export {
+  DEFAULT_ROWS_PER_WARP,
   MAX_GEMV_BATCH,
   WARPS_PER_BLOCK,
   buildGemv,
   gemvCost,
+  gemvKernelName,
   gemvLaunch,
   gemvReference,
   type GemvBuildOptions,
+  type GemvCost,
   type GemvFormat,
   type LaneValues,
 } from './gemv-common.js';

@@ -59,7 +59,7 @@ const bitsOf = (t: PtxType): number => typeBytes(t) * 8;
 const nop = (): void => {};
 
 /** Compiles `k`; throws {@link EmuCompileError} for IR outside the emulated subset. */
-export function compileKernel(k: Kernel): Program {
+export function compileKernel(k: Kernel, memoryStats = false): Program {
   const L = regLayout(k);
   const { offsets, bytes } = sharedOffsets(k);
   const labels = new Map<string, number>();
@@ -71,7 +71,9 @@ export function compileKernel(k: Kernel): Program {
   const steps: Step[] = [];
   for (const i of k.body) {
     if (i.op === 'label' || i.op === 'comment') continue;
-    steps.push(i.op === 'bra' && i.uni && i.guard ? uniformBranch(i, L, labels, steps.length, k.name) : compileInstr(i, L, offsets, labels));
+    const step = i.op === 'bra' && i.uni && i.guard ? uniformBranch(i, L, labels, steps.length, k.name) : compileInstr(i, L, offsets, labels);
+    const global = (i.op === 'ld' || i.op === 'st') && i.space === 'global';
+    steps.push(memoryStats && global ? recorded(step, i, L, offsets, steps.length) : step);
   }
   return { kernel: k, layout: L, steps, sharedBytes: bytes, sharedOffsets: offsets };
 }
@@ -104,6 +106,27 @@ function uniformBranch(i: Extract<Instr, { op: 'bra' }>, L: RegLayout, labels: R
         );
       }
       if (taken) t.pc = target;
+    },
+  };
+}
+
+/** Wraps a global ld/st so each execution is recorded (address, bytes) for the memory statistics. */
+function recorded(step: Step, i: Extract<Instr, { op: 'ld' | 'st' }>, L: RegLayout, shared: ReadonlyMap<string, number>, pc: number): Step {
+  const addr = addrReader(i.addr, L, shared);
+  const bytes = typeBytes(i.type) * (i.op === 'ld' ? i.ds.length : i.srcs.length);
+  const store = i.op === 'st';
+  const g = i.guard;
+  const s = g ? slotOf(L, g.p) : 0;
+  const inner = step.run;
+  return {
+    ...step,
+    run: (t) => {
+      if (!g || (t.u32[s] !== 0) !== g.neg) {
+        const visit = t.memVisits.get(pc) ?? 0;
+        t.memVisits.set(pc, visit + 1);
+        t.blk.memRecorder!.record(t.warp, pc, visit, addr(t), bytes, store);
+      }
+      inner(t);
     },
   };
 }

@@ -137,3 +137,26 @@ describe('emulator bra.uni check', () => {
     expect(() => launch(mk(true), [1], [32], {})).toThrow(/bra\.uni to \$L_skip_1 .* diverges in warp 0: lane 1 does not take it/);
   });
 });
+
+describe('emulator memory statistics', () => {
+  const strided = (strideBytes: number, vec: 1 | 4) => {
+    const k = new KernelBuilder(`stride_${strideBytes}_${vec}`);
+    const p = k.param('buf', 'u64');
+    const at = k.mad('u32', k.special('tid.x'), strideBytes, k.ldGlobalPtr(p), undefined, 'wide');
+    if (vec === 1) k.ld('global', 'f32', at);
+    else k.ldv('global', 'f32', 4, at);
+    k.when(k.setp('eq', 'u32', k.special('tid.x'), 0), () => k.st('global', 'f32', at, 0, 1));
+    return k.build();
+  };
+
+  it('counts one request per warp instruction and the 32-byte sectors it touches', () => {
+    const coalesced = launch(strided(4, 1), [1], [64], { buf: 64 * 128 }, {}, undefined, true).stats.memory!;
+    expect(coalesced.byStep.size).toBe(2);
+    expect(coalesced.loads).toEqual({ requests: 2, sectors: 8, bytes: 256 });
+    expect(coalesced.stores).toEqual({ requests: 1, sectors: 1, bytes: 4 });
+    const scattered = launch(strided(128, 1), [1], [32], { buf: 32 * 128 }, {}, undefined, true).stats.memory!;
+    expect(scattered.loads).toEqual({ requests: 1, sectors: 32, bytes: 128 });
+    const vector = launch(strided(16, 4), [1], [32], { buf: 32 * 16 }, {}, undefined, true).stats.memory!;
+    expect(vector.loads).toEqual({ requests: 1, sectors: 16, bytes: 512 });
+  });
+});

@@ -4,7 +4,7 @@
  * GGUF file (row-major, `nRows` rows of K/QK blocks).
  *
  * Design (documented choice): activations stay f32, each lane dequantizes its share of a block
- * into 8 f32 values in registers and multiplies with f32 x. This reads W once (the bandwidth
+ * into f32 values in registers (8 or 16) and multiplies with f32 x. This reads W once (the bandwidth
  * term), needs no activation quantization pass and no dp4a, and is more accurate than llama.cpp's
  * mmvq (which quantizes x to Q8_1): results match a dequantize-then-dot reference to float
  * rounding. x is small (K·4 bytes per sequence) and stays in L1/L2 across the warps of a block.
@@ -12,7 +12,8 @@
  * Geometry: each warp computes R consecutive output rows (rowsPerWarp, default 2), WARPS_PER_BLOCK
  * warps per block, grid = ceil(nRows / (4·R)).
  * Within a warp, `lanesPerBlock` consecutive lanes share one quant block (so a warp iteration
- * reads 32 / lanesPerBlock consecutive blocks: coalesced), each lane owning 8 values. Partial sums
+ * reads 32 / lanesPerBlock consecutive blocks: coalesced), each lane owning qk / lanesPerBlock
+ * values. Partial sums
  * are reduced with shfl.sync.bfly and lane 0 writes the rows' M outputs. For the batched kernel
  * the lane's 8 weights per row are dequantized once and reused for all M rows of X, and each x
  * value loaded is reused for all R rows.
@@ -34,15 +35,18 @@ export const MAX_GEMV_BATCH = 16;
 
 /** What a format's unpacker leaves in registers for one lane and one block. */
 export interface LaneValues {
-  /** 8 quant values as f32 (exact small integers). */
+  /** The lane's quant values as f32 (exact small integers): 4 per x run. */
   readonly q: readonly Reg[];
   /** Byte offset (u32) of q[0]'s x value within the block's x slice. */
   readonly xAt: Reg;
-  /** Constant byte offsets from `xAt` of the two runs of 4 values, q[0..3] and q[4..7]. */
-  readonly xRuns: readonly [number, number];
-  /** value = scale·q − min (min absent for formats without one). */
-  readonly scale: Reg;
-  readonly min?: Reg;
+  /** Constant byte offsets from `xAt` of each run of 4 consecutive x values (q[4i..4i+3]). */
+  readonly xRuns: readonly number[];
+  /**
+   * value = scale·q − min (min absent for formats without one). A list splits q into equal
+   * consecutive segments, one per scale (and min), for lanes whose values span sub-blocks.
+   */
+  readonly scale: Reg | readonly Reg[];
+  readonly min?: Reg | readonly Reg[];
 }
 
 /** A ggml format's part of the GEMV: block geometry and the per-lane unpacking code. */
@@ -53,7 +57,7 @@ export interface GemvFormat {
   /** Values per block (QK). */
   readonly qk: number;
   readonly blockBytes: number;
-  /** Lanes sharing one block: qk / 8. */
+  /** Lanes sharing one block (each lane then owns qk / lanesPerBlock values, 4 per x run). */
   readonly lanesPerBlock: number;
   /** Emits the lane's unpacking: `blk` is the block address (u64), `sub` the lane's index in the block (u32). */
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues;
@@ -121,26 +125,34 @@ export function buildGemv(fmt: GemvFormat, opts: GemvBuildOptions): Kernel {
   // acc[m][r]: sequence m, row row0 + r.
   const acc = Array.from({ length: M }, () => Array.from({ length: R }, () => k.mov('f32', 0)));
 
-  k.comment(`each lane: 8 values of block b of each of its ${R} row(s); ${32 / fmt.lanesPerBlock} blocks per warp iteration`);
+  k.comment(`each lane: ${fmt.qk / fmt.lanesPerBlock} values of block b of each of its ${R} row(s); ${32 / fmt.lanesPerBlock} blocks per warp iteration`);
   k.forRange('u32', first, nb, 32 / fmt.lanesPerBlock, (b) => {
     const bOff = k.mulWide('u32', b, fmt.blockBytes);
     const vs = wRows.map((wr) => fmt.unpack(k, k.add('u64', wr, bOff), sub));
-    const nmins = vs.map((v) => (v.min ? k.neg('f32', v.min) : undefined));
+    const nmins = vs.map((v) => (v.min === undefined ? undefined : asList(v.min).map((mn) => k.neg('f32', mn))));
     const at0 = k.add('u64', k.mulWide('u32', b, fmt.qk * 4), k.cvt('u64', 'u32', vs[0].xAt));
     for (let m = 0; m < M; m++) {
       // x values are loaded once and used for all R rows: this is what R > 1 saves.
       const at = k.add('u64', xRows[m], at0);
-      const xs = [...k.ldv('global', 'f32', 4, at, vs[0].xRuns[0]), ...k.ldv('global', 'f32', 4, at, vs[0].xRuns[1])];
-      let sx: Reg | undefined;
-      if (nmins[0]) {
-        sx = k.add('f32', xs[0], xs[1]);
-        for (let e = 2; e < 8; e++) k.add('f32', sx, xs[e], sx);
-      }
+      const xs = vs[0].xRuns.flatMap((off) => k.ldv('global', 'f32', 4, at, off));
+      const nSeg = asList(vs[0].scale).length;
+      const segLen = xs.length / nSeg;
+      // Sum of x over each scale segment, for the min terms (shared by the R rows).
+      const sxs = nmins[0]
+        ? Array.from({ length: nSeg }, (_, h) => {
+            const sx = k.add('f32', xs[h * segLen], xs[h * segLen + 1]);
+            for (let e = 2; e < segLen; e++) k.add('f32', sx, xs[h * segLen + e], sx);
+            return sx;
+          })
+        : undefined;
       for (let r = 0; r < R; r++) {
-        const dot = k.mul('f32', vs[r].q[0], xs[0]);
-        for (let e = 1; e < 8; e++) k.fma('f32', vs[r].q[e], xs[e], dot, dot);
-        k.fma('f32', vs[r].scale, dot, acc[m][r], acc[m][r]);
-        if (nmins[r]) k.fma('f32', nmins[r]!, sx!, acc[m][r], acc[m][r]);
+        const sc = asList(vs[r].scale);
+        for (let h = 0; h < nSeg; h++) {
+          const dot = k.mul('f32', vs[r].q[h * segLen], xs[h * segLen]);
+          for (let e = 1; e < segLen; e++) k.fma('f32', vs[r].q[h * segLen + e], xs[h * segLen + e], dot, dot);
+          k.fma('f32', sc[h], dot, acc[m][r], acc[m][r]);
+          if (nmins[r]) k.fma('f32', nmins[r]![h], sxs![h], acc[m][r], acc[m][r]);
+        }
       }
     }
   });
@@ -167,6 +179,10 @@ export function buildGemv(fmt: GemvFormat, opts: GemvBuildOptions): Kernel {
   k.label(out);
   k.ret();
   return k.build();
+}
+
+function asList(x: Reg | readonly Reg[]): readonly Reg[] {
+  return 'kind' in x ? [x] : x;
 }
 
 /** Entry name: `gemv_<type>[_r<R>][_b<M>]`. */

@@ -10,6 +10,17 @@ import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
 import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
+/**
+ * The four bytes of `w` (each < 256 − 128 + bias) minus `bias` as f32: adding 128 − bias then
+ * flipping bit 7 turns each byte into the int8 two's complement of byte − bias without carries
+ * between bytes, and cvt from .s8 sign-extends the low byte.
+ */
+export function bytesMinus(k: KernelBuilder, w: Reg, bias: 8 | 16 | 32): Reg[] {
+  const rep = (b: number): number => (b * 0x01010101) >>> 0;
+  const t = k.xor('b32', k.add('u32', w, rep(128 - bias)), rep(0x80));
+  return [0, 8, 16, 24].map((sh) => k.cvt('f32', 's8', sh ? k.shr('u32', t, sh) : t));
+}
+
 /** Q4_0's GEMV format description. */
 export const Q4_0_GEMV: GemvFormat = {
   type: GGMLType.Q4_0,
@@ -20,14 +31,11 @@ export const Q4_0_GEMV: GemvFormat = {
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
     const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
     const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2)));
-    const lo: Reg[] = [];
-    const hi: Reg[] = [];
-    const q = (v: Reg, shift: number): Reg => k.cvt('f32', 's32', k.sub('s32', k.and('b32', k.shr('u32', v, shift), 15), 8));
-    for (let j = 0; j < 2; j++) {
-      const pair = k.ld('global', 'u16', qa, 2 + 2 * j, { nc: true, d: k.reg('u32') });
-      lo.push(q(pair, 0), q(pair, 8));
-      hi.push(q(pair, 4), q(pair, 12));
-    }
+    // The lane's 4 bytes (two u16: blocks are only 2-byte aligned) as one word.
+    const w = k.or('b32', k.ld('global', 'u16', qa, 2, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', qa, 4, { nc: true, d: k.reg('u32') }), 16));
+    const lo = bytesMinus(k, k.and('b32', w, 0x0f0f0f0f), 8);
+    const hi = bytesMinus(k, k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f), 8);
+    const q = [...lo, ...hi];
     // x bytes: value 4s at 16s, value 16 + 4s at 64 + 16s.
     return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
   },

@@ -10,6 +10,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
+import { bytesMinus } from './gemv-q4-0.js';
 import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q6_K's GEMV format description. */
@@ -34,15 +35,14 @@ export const Q6_K_GEMV: GemvFormat = {
     const scale = k.mul('f32', d, k.cvt('f32', 's32', sc));
     const nib = k.shl('b32', k.shr('u32', t, 1), 2); // 0 or 4
     const hsh = k.shl('b32', t, 1); // 0, 2, 4, 6
+    // Two u16 loads (blocks are 2-byte aligned) make one word of 4 bytes.
+    const word = (at: Reg, off: number): Reg =>
+      k.or('b32', k.ld('global', 'u16', at, off, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', at, off + 2, { nc: true, d: k.reg('u32') }), 16));
     const q: Reg[] = [];
-    for (let p = 0; p < 4; p++) {
-      const lo = k.shr('u32', k.ld('global', 'u16', qlAt, 2 * p, { nc: true, d: k.reg('u32') }), nib);
-      const hi = k.shr('u32', k.ld('global', 'u16', qhAt, 128 + 2 * p, { nc: true, d: k.reg('u32') }), hsh);
-      for (let i = 0; i < 2; i++) {
-        const low4 = k.and('b32', i === 0 ? lo : k.shr('u32', lo, 8), 15);
-        const high2 = k.and('b32', i === 0 ? k.shl('b32', hi, 4) : k.shr('u32', hi, 4), 48);
-        q.push(k.cvt('f32', 's32', k.sub('s32', k.or('b32', low4, high2), 32)));
-      }
+    for (const p of [0, 4]) {
+      const low4 = k.and('b32', k.shr('u32', word(qlAt, p), nib), 0x0f0f0f0f);
+      const high2 = k.and('b32', k.shl('b32', k.shr('u32', word(qhAt, 128 + p), hsh), 4), 0x30303030);
+      q.push(...bytesMinus(k, k.or('b32', low4, high2), 32));
     }
     return { q, scale, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
   },

@@ -16,7 +16,7 @@ export {
   type LaneValues,
 } from './gemv-common.js';
 export { Q8_0_GEMV, buildGemvQ8_0, gemvQ8_0Cost, gemvQ8_0Launch, gemvQ8_0Reference } from './gemv-q8-0.js';
-export { Q4_0_GEMV, buildGemvQ4_0, gemvQ4_0Cost, gemvQ4_0Launch, gemvQ4_0Reference } from './gemv-q4-0.js';
+export { Q4_0_GEMV, buildGemvQ4_0, bytesMinus, gemvQ4_0Cost, gemvQ4_0Launch, gemvQ4_0Reference } from './gemv-q4-0.js';
 export { Q4_K_GEMV, buildGemvQ4_K, gemvQ4_KCost, gemvQ4_KLaunch, gemvQ4_KReference, K_X_RUNS, bytesToF32, laneK, loadDminK, scaleMinK4 } from './gemv-q4-k.js';
 export { Q5_K_GEMV, buildGemvQ5_K, gemvQ5_KCost, gemvQ5_KLaunch, gemvQ5_KReference } from './gemv-q5-k.js';
 export { Q6_K_GEMV, buildGemvQ6_K, gemvQ6_KCost, gemvQ6_KLaunch, gemvQ6_KReference } from './gemv-q6-k.js';

@@ -9,6 +9,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
+import { bytesMinus } from './gemv-q4-0.js';
 import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q5_0's GEMV format description. */
@@ -25,17 +26,11 @@ export const Q5_0_GEMV: GemvFormat = {
     // The lane's fifth bits: 4s..4s+3 (low values) now at bits 0..3, 16+4s.. at 16..19.
     const hl = k.shr('u32', k.or('b32', qhLo, k.shl('b32', qhHi, 16)), k.shl('b32', sub, 2));
     const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2)));
-    const value = (nib: Reg, bit: Reg): Reg => k.cvt('f32', 's32', k.sub('s32', k.or('b32', nib, bit), 16));
-    const lo: Reg[] = [];
-    const hi: Reg[] = [];
-    for (let j = 0; j < 2; j++) {
-      const pair = k.ld('global', 'u16', qa, 6 + 2 * j, { nc: true, d: k.reg('u32') });
-      for (let b = 0; b < 2; b++) {
-        const e = 2 * j + b; // value 4s + e and 16 + 4s + e
-        lo.push(value(k.and('b32', k.shr('u32', pair, 8 * b), 15), k.and('b32', k.shl('b32', hl, 4 - e), 16)));
-        hi.push(value(k.and('b32', k.shr('u32', pair, 8 * b + 4), 15), k.and('b32', k.shr('u32', hl, 12 + e), 16)));
-      }
-    }
+    const w = k.or('b32', k.ld('global', 'u16', qa, 6, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', qa, 8, { nc: true, d: k.reg('u32') }), 16));
+    // Spread 4 bits to bit 4 of each byte: b·0x00204081 puts bit i at 8i (no two terms collide).
+    const spread = (bits4: Reg): Reg => k.shl('b32', k.and('b32', k.mul('u32', bits4, 0x00204081), 0x01010101), 4);
+    const lo = bytesMinus(k, k.or('b32', k.and('b32', w, 0x0f0f0f0f), spread(k.and('b32', hl, 15))), 16);
+    const hi = bytesMinus(k, k.or('b32', k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f), spread(k.and('b32', k.shr('u32', hl, 16), 15))), 16);
     return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
   },
 };

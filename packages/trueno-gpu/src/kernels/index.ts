@@ -1,5 +1,5 @@
 /** The kernels: one file each, with launch geometry, TS reference and cost model. */
-export { H100_BANDWIDTH_GBS, intensity, predictedMicros, type KernelCost } from './kernel-model.js';
+export { H100_BANDWIDTH_GBS, H100_WARP_ISSUE_PER_S, intensity, issueMicros, predictedMicros, type KernelCost } from './kernel-model.js';
 export { GEMV_NMSE, GEMV_VS_MATMUL_REF_NMSE, nmse } from './tolerances.js';
 export {
   DEFAULT_ROWS_PER_WARP,

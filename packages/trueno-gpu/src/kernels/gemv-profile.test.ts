@@ -1,0 +1,50 @@
+/**
+ * GPU-free performance checks of the GEMV kernels, from the emulator's counters: PTX instructions
+ * per weight byte (the issue roofline) and global-memory sectors per weight byte (coalescing).
+ * The bounds sit ~10% above the values measured when the kernels were written, so a change that
+ * makes a kernel issue-heavier or less coalesced fails here before anyone needs a GPU to see it.
+ */
+import { quantize } from '@sovereign/trueno';
+import { describe, expect, it } from 'vitest';
+import { programOf } from '../emu/emulate.js';
+import { launch } from '../emu/test-launch.js';
+import { gemvCost, gemvLaunch, buildGemv } from './gemv-common.js';
+import { seeded } from './gemv-conformance.js';
+import { GEMV_FORMATS } from './gemv-formats.js';
+import { H100_BANDWIDTH_GBS, issueMicros, predictedMicros } from './kernel-model.js';
+
+// [PTX thread instructions per weight byte, weight-load sectors·32 per weight byte], measured
+// (64 rows × 8 blocks, 2 rows per warp) 2026-11-23 + ~10%.
+const BOUNDS: Record<string, [number, number]> = {
+  q8_0: [8.4, 5.7],
+  q4_0: [18.0, 3.6],
+  q5_0: [18.2, 5.7],
+  q4_k: [17.1, 3.1],
+  q5_k: [15.7, 2.8],
+  q6_k: [16.2, 5.5],
+};
+
+describe('gemv profile (emulator counters)', () => {
+  it.each([...GEMV_FORMATS.values()].map((f) => [f.id, f] as const))('%s: instructions and sectors per weight byte stay within budget', (id, f) => {
+    const nRows = 64;
+    const K = f.qk * 8;
+    const w = quantize(f.type, seeded(nRows * K, 3));
+    const kern = buildGemv(f, { sm: 'sm_80' });
+    const { grid, block } = gemvLaunch(nRows);
+    const r = launch(kern, grid, block, { w, x: seeded(K, 4), y: nRows * 4 }, { n_rows: nRows, k: K }, undefined, true);
+    const prog = programOf(kern, true);
+    let wSectors = 0;
+    for (const [pc, c] of r.stats.memory!.byStep) {
+      const i = prog.steps[pc].instr;
+      if (i.op === 'ld' && i.type !== 'f32') wSectors += c.sectors;
+    }
+    const instrPerByte = r.stats.instructions / w.byteLength;
+    const sectorBytesPerByte = (wSectors * 32) / w.byteLength;
+    const cost = gemvCost(f, nRows, K);
+    // Fraction of HBM bandwidth the issue rate allows (PTX counts; pessimistic, see issueMicros).
+    const issueFrac = Math.min(1, predictedMicros(cost, H100_BANDWIDTH_GBS) / issueMicros(r.stats.instructions));
+    console.log(`${id}: ${instrPerByte.toFixed(2)} instr/B, ${sectorBytesPerByte.toFixed(2)} sector B/B, issue allows ${(100 * issueFrac).toFixed(0)}% of HBM`);
+    expect(instrPerByte).toBeLessThan(BOUNDS[id][0]);
+    expect(sectorBytesPerByte).toBeLessThan(BOUNDS[id][1]);
+  });
+});

@@ -35,7 +35,6 @@ export const Q4_0_GEMV: GemvFormat = {
     const w = k.or('b32', k.ld('global', 'u16', qa, 2, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', qa, 4, { nc: true, d: k.reg('u32') }), 16));
     const lo = bytesMinus(k, k.and('b32', w, 0x0f0f0f0f), 8);
     const hi = bytesMinus(k, k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f), 8);
-    const q = [...lo, ...hi];
     // x bytes: value 4s at 16s, value 16 + 4s at 64 + 16s.
     return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
   },

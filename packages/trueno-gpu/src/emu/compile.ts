@@ -10,7 +10,7 @@ import { type R, addrReader, compileAtom, compileBin, compileCvt, compileUn, mem
 import { f32ToBf16Bits, f32ToF16Bits, fmaF32 } from './numerics.js';
 import { EmuCompileError, EmuRuntimeError, type Reader, reader, sharedOffsets, writer } from './operands.js';
 import { type EmuThread, type RegLayout, regLayout, slotOf } from './thread.js';
-import { mmaExecutor, shflExecutor, type WarpExecutor } from './warp-ops.js';
+import { mmaExecutor, shflExecutor, voteExecutor, type WarpExecutor } from './warp-ops.js';
 
 /** Kinds of compiled steps. */
 export const PLAIN = 0;
@@ -129,6 +129,8 @@ function compileInstr(i: Instr, L: RegLayout, shared: ReadonlyMap<string, number
   if (i.op === 'ret') return { kind: RET, run: nop, guard, instr: i };
   if (i.op === 'shfl') return { kind: WARP, run: nop, guard, warp: shflExecutor(i, L, shared), instr: i };
   if (i.op === 'mma') return { kind: WARP, run: nop, guard, warp: mmaExecutor(i, L), instr: i };
+  if (i.op === 'vote') return { kind: WARP, run: nop, guard, warp: voteExecutor(i, L, shared), instr: i };
+  if (i.op === 'membar') return { kind: PLAIN, run: nop, instr: i };
   const body = compilePlain(i, L, shared, labels, R);
   const g = guard;
   return { kind: PLAIN, run: g ? (t) => void (g(t) && body(t)) : body, instr: i };

@@ -127,6 +127,12 @@ export function instrText(i: Instr): string {
     case 'bar':
       s = `bar.sync ${i.id}`;
       break;
+    case 'membar':
+      s = `membar.${i.level}`;
+      break;
+    case 'vote':
+      s = `vote.sync.${i.mode}.${i.mode === 'ballot' ? 'b32' : 'pred'} ${i.d.name}, ${i.p.name}, ${operandText(i.mask, 'b32')}`;
+      break;
     case 'shfl':
       s =
         `shfl.sync.${i.mode}.b32 ${i.d.name}${i.pd ? `|${i.pd.name}` : ''}, ${operandText(i.a, 'b32')}, ` +

@@ -4,13 +4,14 @@
  * The bounds sit ~10% above the values measured when the kernels were written, so a change that
  * makes a kernel issue-heavier or less coalesced fails here before anyone needs a GPU to see it.
  */
-import { quantize } from '@sovereign/trueno';
+import { GGMLType, quantize } from '@sovereign/trueno';
 import { describe, expect, it } from 'vitest';
 import { programOf } from '../emu/emulate.js';
 import { launch } from '../emu/test-launch.js';
 import { gemvCost, gemvLaunch, buildGemv } from './gemv-common.js';
 import { seeded } from './gemv-conformance.js';
 import { GEMV_FORMATS } from './gemv-formats.js';
+import { buildGemvQ4_KQ8_1, gemvQ4_KQ8_1Cost, gemvQ4_KQ8_1Launch } from './gemv-q4-k-q8-1.js';
 import { H100_BANDWIDTH_GBS, issueMicros, predictedMicros } from './kernel-model.js';
 
 // [PTX thread instructions per weight byte, weight-load sectors·32 per weight byte], measured
@@ -46,5 +47,17 @@ describe('gemv profile (emulator counters)', () => {
     console.log(`${id}: ${instrPerByte.toFixed(2)} instr/B, ${sectorBytesPerByte.toFixed(2)} sector B/B, issue allows ${(100 * issueFrac).toFixed(0)}% of HBM`);
     expect(instrPerByte).toBeLessThan(BOUNDS[id][0]);
     expect(sectorBytesPerByte).toBeLessThan(BOUNDS[id][1]);
+  });
+
+  it('q4_k x q8_1 (dp4a) issues a third fewer instructions per weight byte than the f32-activation kernel', () => {
+    const [nRows, K] = [64, 2048];
+    const w = quantize(GGMLType.Q4_K, seeded(nRows * K, 3));
+    const xq = quantize(GGMLType.Q8_1, seeded(K, 4));
+    const r = launch(buildGemvQ4_KQ8_1({ sm: 'sm_80' }), gemvQ4_KQ8_1Launch(nRows).grid, [128], { w, xq, y: nRows * 4 }, { n_rows: nRows, k: K });
+    const instrPerByte = r.stats.instructions / w.byteLength;
+    const issueFrac = Math.min(1, predictedMicros(gemvQ4_KQ8_1Cost(nRows, K)) / issueMicros(r.stats.instructions));
+    console.log(`q4_k x q8_1: ${instrPerByte.toFixed(2)} instr/B, issue allows ${(100 * issueFrac).toFixed(0)}% of HBM`);
+    // Measured 10.52 (vs 15.54 for the f32 path) + 10%.
+    expect(instrPerByte).toBeLessThan(11.6);
   });
 });

@@ -1,6 +1,6 @@
 /** The kernels: one file each, with launch geometry, TS reference and cost model. */
 export { H100_BANDWIDTH_GBS, H100_WARP_ISSUE_PER_S, intensity, issueMicros, predictedMicros, type KernelCost } from './kernel-model.js';
-export { GEMV_NMSE, GEMV_VS_MATMUL_REF_NMSE, nmse } from './tolerances.js';
+export { GEMV_DP4A_NMSE, GEMV_NMSE, GEMV_VS_MATMUL_REF_NMSE, nmse } from './tolerances.js';
 export {
   DEFAULT_ROWS_PER_WARP,
   MAX_GEMV_BATCH,
@@ -22,3 +22,5 @@ export { Q5_K_GEMV, buildGemvQ5_K, gemvQ5_KCost, gemvQ5_KLaunch, gemvQ5_KReferen
 export { Q6_K_GEMV, buildGemvQ6_K, gemvQ6_KCost, gemvQ6_KLaunch, gemvQ6_KReference } from './gemv-q6-k.js';
 export { Q5_0_GEMV, buildGemvQ5_0, gemvQ5_0Cost, gemvQ5_0Launch, gemvQ5_0Reference } from './gemv-q5-0.js';
 export { GEMV_FORMATS, UnsupportedGemvTypeError, buildGemvFor, gemvFormatFor } from './gemv-formats.js';
+export { Q8_1_BLOCK_BYTES, buildQuantizeQ8_1, quantizeQ8_1Cost, quantizeQ8_1Launch, quantizeQ8_1Reference } from './gemv-q8-1-quantize.js';
+export { buildGemvQ4_KQ8_1, gemvQ4_KQ8_1Cost, gemvQ4_KQ8_1Launch, gemvQ4_KQ8_1Reference } from './gemv-q4-k-q8-1.js';

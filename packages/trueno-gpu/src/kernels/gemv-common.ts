@@ -8,14 +8,16 @@
  * term), needs no activation quantization pass and no dp4a, and is more accurate than llama.cpp's
  * mmvq (which quantizes x to Q8_1): results match a dequantize-then-dot reference to float
  * rounding. x is small (K·4 bytes per sequence) and stays in L1/L2 across the warps of a block.
+ * The cost is issue slots: unpacking to f32 takes ~15 PTX instructions per weight byte for the
+ * 4-6 bit formats (kernels/gemv-profile.test.ts), which may cap them below HBM bandwidth; the
+ * dp4a variant (gemv-q4-k-q8-1.ts) takes ~10.5 for Q4_K, at Q8_1's precision.
  *
  * Geometry: each warp computes R consecutive output rows (rowsPerWarp, default 2), WARPS_PER_BLOCK
  * warps per block, grid = ceil(nRows / (4·R)).
  * Within a warp, `lanesPerBlock` consecutive lanes share one quant block (so a warp iteration
  * reads 32 / lanesPerBlock consecutive blocks: coalesced), each lane owning qk / lanesPerBlock
- * values. Partial sums
- * are reduced with shfl.sync.bfly and lane 0 writes the rows' M outputs. For the batched kernel
- * the lane's 8 weights per row are dequantized once and reused for all M rows of X, and each x
+ * values. Partial sums are reduced with shfl.sync.bfly and lane 0 writes the rows' M outputs.
+ * For the batched kernel the lane's weights per row are dequantized once and reused for all M rows of X, and each x
  * value loaded is reused for all R rows.
  *
  * Parameters, in order: `w` (u64), `x` (u64, (M, K) f32), `y` (u64, (M, nRows) f32),

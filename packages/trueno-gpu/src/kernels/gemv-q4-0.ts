@@ -16,9 +16,14 @@ import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues,
  * between bytes, and cvt from .s8 sign-extends the low byte.
  */
 export function bytesMinus(k: KernelBuilder, w: Reg, bias: 8 | 16 | 32): Reg[] {
-  const rep = (b: number): number => (b * 0x01010101) >>> 0;
-  const t = k.xor('b32', k.add('u32', w, rep(128 - bias)), rep(0x80));
+  const t = signedBytes(k, w, bias);
   return [0, 8, 16, 24].map((sh) => k.cvt('f32', 's8', sh ? k.shr('u32', t, sh) : t));
+}
+
+/** The word whose four int8 bytes are those of `w` minus `bias` (see {@link bytesMinus}); dp4a.s32 input. */
+export function signedBytes(k: KernelBuilder, w: Reg, bias: 8 | 16 | 32): Reg {
+  const rep = (b: number): number => (b * 0x01010101) >>> 0;
+  return k.xor('b32', k.add('u32', w, rep(128 - bias)), rep(0x80));
 }
 
 /** Q4_0's GEMV format description. */

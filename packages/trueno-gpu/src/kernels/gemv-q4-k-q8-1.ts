@@ -13,63 +13,32 @@
  * Parameters: `w` u64, `xq` u64 (k/32 Q8_1 blocks), `y` u64 (n_rows f32), `n_rows` u32, `k` u32.
  */
 import { GGMLType, dequantize } from '@sovereign/trueno';
-import { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
 import { WARPS_PER_BLOCK, gemvCost, type GemvCost } from './gemv-common.js';
+import { DP4A_ROWS_PER_WARP, dp4aEpilogue, dp4aPrologue, loadQ8_1 } from './gemv-dp4a-common.js';
 import { Q4_K_GEMV, laneK, loadDminK, scaleMinK4 } from './gemv-q4-k.js';
 import { Q8_1_BLOCK_BYTES } from './gemv-q8-1-quantize.js';
 
-const R = 2;
+const R = DP4A_ROWS_PER_WARP;
 
 /** The Q4_K × Q8_1 dp4a GEMV kernel (decode, two rows per warp). */
 export function buildGemvQ4_KQ8_1(opts: { sm: SmTarget }): Kernel {
-  const k = new KernelBuilder('gemv_q4_k_q8_1');
-  k.maxThreads = 32 * WARPS_PER_BLOCK;
-  k.doc = `y (n_rows) = W (q4_K) * x (Q8_1 blocks), dp4a; ${R} rows per warp; target ${opts.sm}`;
-  const pw = k.param('w', 'u64');
-  const pxq = k.param('xq', 'u64');
-  const py = k.param('y', 'u64');
-  const pn = k.param('n_rows', 'u32');
-  const pk = k.param('k', 'u32');
-  const w = k.ldGlobalPtr(pw);
-  const xq = k.ldGlobalPtr(pxq);
-  const y = k.ldGlobalPtr(py);
-  const nRows = k.ldParam(pn);
-  const K = k.ldParam(pk);
-  const tid = k.special('tid.x');
-  const lane = k.and('b32', tid, 31);
-  const row0 = k.mul('u32', k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5)), R);
-  const out = k.newLabel('exit');
-  k.bra(out, { when: k.setp('ge', 'u32', row0, nRows), uni: true });
-  const nb = k.shr('u32', K, 8);
-  const rowBytes = k.mul('u32', nb, 144);
-  const lastRow = k.sub('u32', nRows, 1);
-  const wRows = Array.from({ length: R }, (_, r) => k.mad('u32', k.min('u32', k.add('u32', row0, r), lastRow), rowBytes, w, undefined, 'wide'));
-  const sub = k.and('b32', lane, 15);
-  const first = k.shr('u32', lane, 4);
-  const { g, a8, byteOff } = laneK(k, sub);
+  const c = dp4aPrologue('gemv_q4_k_q8_1', 'y (n_rows) = W (q4_K) * x (Q8_1 blocks), dp4a', opts.sm, 256, 144, 16);
+  const { k } = c;
+  const { g, a8, byteOff } = laneK(k, c.sub);
   const j0 = k.shl('b32', g, 1);
   // 1.0 on the lanes that add the sub-blocks' min terms (a = 0), else 0.
   const minLane = k.selp('f32', 1, 0, k.setp('eq', 'u32', a8, 0));
-  const acc = Array.from({ length: R }, () => k.mov('f32', 0));
 
   k.comment('each lane: 16 weights (8 of sub-block 2g, 8 of 2g+1) of super-block b, 2 super-blocks per warp iteration');
-  k.forRange('u32', first, nb, 2, (b) => {
-    // x: the Q8_1 blocks 8b + j0 and 8b + j0 + 1 (d and s as one u32, then the lane's 8 int8).
-    const xb0 = k.mad('u32', k.add('u32', k.shl('b32', b, 3), j0), Q8_1_BLOCK_BYTES, xq, undefined, 'wide');
-    const xs = [0, Q8_1_BLOCK_BYTES].map((o) => {
-      const [dh, sh] = k.unpack('b32', k.ld('global', 'u32', xb0, o, { nc: true }));
-      const at = k.add('u64', xb0, k.cvt('u64', 'u32', a8));
-      return {
-        dx: k.cvt('f32', 'f16', dh),
-        sx: k.cvt('f32', 'f16', sh),
-        q: [k.ld('global', 'u32', at, o + 4, { nc: true }), k.ld('global', 'u32', at, o + 8, { nc: true })],
-      };
-    });
+  k.forRange('u32', c.first, c.nb, 2, (b) => {
+    // x: the Q8_1 blocks 8b + j0 and 8b + j0 + 1, the lane's 8 int8 of each.
+    const xb0 = k.mad('u32', k.add('u32', k.shl('b32', b, 3), j0), Q8_1_BLOCK_BYTES, c.xq, undefined, 'wide');
+    const xs = [loadQ8_1(k, xb0, a8, 2), loadQ8_1(k, k.add('u64', xb0, Q8_1_BLOCK_BYTES), a8, 2)];
     const bOff = k.mulWide('u32', b, 144);
     for (let r = 0; r < R; r++) {
-      const blk = k.add('u64', wRows[r], bOff);
+      const blk = k.add('u64', c.wRows[r], bOff);
       const dd = loadDminK(k, blk);
       const sm = [scaleMinK4(k, blk, j0, dd), scaleMinK4(k, blk, k.add('u32', j0, 1), dd)];
       const words = k.ldv('global', 'u32', 2, k.add('u64', blk, k.cvt('u64', 'u32', byteOff)), 16, { nc: true });
@@ -77,25 +46,13 @@ export function buildGemvQ4_KQ8_1(opts: { sm: SmTarget }): Kernel {
       for (let h = 0; h < 2; h++) {
         const nib = (wd: Reg): Reg => k.and('b32', h ? k.shr('u32', wd, 4) : wd, 0x0f0f0f0f);
         const sumi = k.dp4a('u32', 's32', nib(words[1]), xs[h].q[1], k.dp4a('u32', 's32', nib(words[0]), xs[h].q[0], 0));
-        k.fma('f32', k.mul('f32', sm[h].scale, xs[h].dx), k.cvt('f32', 's32', sumi), acc[r], acc[r]);
+        k.fma('f32', k.mul('f32', sm[h].scale, xs[h].dx), k.cvt('f32', 's32', sumi), c.acc[r], c.acc[r]);
         minTerm = minTerm ? k.fma('f32', sm[h].min, xs[h].sx, minTerm) : k.mul('f32', sm[h].min, xs[h].sx);
       }
-      k.fma('f32', k.neg('f32', minTerm!), minLane, acc[r], acc[r]);
+      k.fma('f32', k.neg('f32', minTerm!), minLane, c.acc[r], c.acc[r]);
     }
   });
-
-  for (const a of acc) for (const off of [16, 8, 4, 2, 1]) k.add('f32', a, k.shfl('bfly', a, off), a);
-  k.ifThen(k.setp('eq', 'u32', lane, 0), () => {
-    for (let r = 0; r < R; r++) {
-      const row = r === 0 ? row0 : k.add('u32', row0, r);
-      const store = (): void => k.st('global', 'f32', k.mad('u32', row, 4, y, undefined, 'wide'), 0, acc[r]);
-      if (r === 0) store();
-      else k.ifThen(k.setp('lt', 'u32', row, nRows), store);
-    }
-  });
-  k.label(out);
-  k.ret();
-  return k.build();
+  return dp4aEpilogue(c);
 }
 
 /** Grid and block of the dp4a Q4_K GEMV over `nRows` rows. */

@@ -1,0 +1,96 @@
+/**
+ * Shared prologue / epilogue of the dp4a GEMV kernels (Q8_1 activations, like llama.cpp's mmvq):
+ * parameters `w` u64, `xq` u64 (k/32 Q8_1 blocks of 36 bytes), `y` u64 (n_rows f32), `n_rows` u32,
+ * `k` u32; two rows per warp (rows past the end clamped, not stored), WARPS_PER_BLOCK warps per
+ * block, warp butterfly reduction, lane 0 stores.
+ */
+import { KernelBuilder } from '../ptx/builder.js';
+import type { Kernel, SmTarget } from '../ptx/kernel.js';
+import type { Label, Reg } from '../ptx/types.js';
+import { WARPS_PER_BLOCK } from './gemv-common.js';
+
+/** Rows per warp of the dp4a kernels. */
+export const DP4A_ROWS_PER_WARP = 2;
+
+/** Registers and labels the body of a dp4a GEMV works with. */
+export interface Dp4aContext {
+  readonly k: KernelBuilder;
+  /** Row base addresses (u64), one per row of the warp. */
+  readonly wRows: readonly Reg[];
+  /** Q8_1 activations (u64). */
+  readonly xq: Reg;
+  /** The lane's index within its weight block (u32) and its first block (u32). */
+  readonly sub: Reg;
+  readonly first: Reg;
+  /** Weight blocks per row (u32). */
+  readonly nb: Reg;
+  /** One f32 accumulator per row. */
+  readonly acc: readonly Reg[];
+  readonly lane: Reg;
+  readonly row0: Reg;
+  readonly nRows: Reg;
+  readonly y: Reg;
+  readonly out: Label;
+}
+
+/** Declares the parameters and computes the per-warp rows; the caller emits the block loop. */
+export function dp4aPrologue(name: string, doc: string, sm: SmTarget, qk: number, blockBytes: number, lanesPerBlock: number): Dp4aContext {
+  const R = DP4A_ROWS_PER_WARP;
+  const k = new KernelBuilder(name);
+  k.maxThreads = 32 * WARPS_PER_BLOCK;
+  k.doc = `${doc}; ${R} rows per warp; target ${sm}`;
+  const pw = k.param('w', 'u64');
+  const pxq = k.param('xq', 'u64');
+  const py = k.param('y', 'u64');
+  const pn = k.param('n_rows', 'u32');
+  const pk = k.param('k', 'u32');
+  const w = k.ldGlobalPtr(pw);
+  const xq = k.ldGlobalPtr(pxq);
+  const y = k.ldGlobalPtr(py);
+  const nRows = k.ldParam(pn);
+  const K = k.ldParam(pk);
+  const tid = k.special('tid.x');
+  const lane = k.and('b32', tid, 31);
+  const row0 = k.mul('u32', k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5)), R);
+  const out = k.newLabel('exit');
+  k.bra(out, { when: k.setp('ge', 'u32', row0, nRows), uni: true });
+  const nb = k.shr('u32', K, Math.log2(qk));
+  const rowBytes = k.mul('u32', nb, blockBytes);
+  const lastRow = k.sub('u32', nRows, 1);
+  const wRows = Array.from({ length: R }, (_, r) => k.mad('u32', k.min('u32', k.add('u32', row0, r), lastRow), rowBytes, w, undefined, 'wide'));
+  const sub = k.and('b32', lane, lanesPerBlock - 1);
+  const first = k.shr('u32', lane, Math.log2(lanesPerBlock));
+  const acc = Array.from({ length: R }, () => k.mov('f32', 0));
+  return { k, wRows, xq, sub, first, nb, acc, lane, row0, nRows, y, out };
+}
+
+/** Reduces the accumulators over the warp, stores the rows and finishes the kernel. */
+export function dp4aEpilogue(c: Dp4aContext): Kernel {
+  const { k, acc } = c;
+  for (const a of acc) for (const off of [16, 8, 4, 2, 1]) k.add('f32', a, k.shfl('bfly', a, off), a);
+  k.ifThen(k.setp('eq', 'u32', c.lane, 0), () => {
+    acc.forEach((a, r) => {
+      const row = r === 0 ? c.row0 : k.add('u32', c.row0, r);
+      const store = (): void => k.st('global', 'f32', k.mad('u32', row, 4, c.y, undefined, 'wide'), 0, a);
+      if (r === 0) store();
+      else k.ifThen(k.setp('lt', 'u32', row, c.nRows), store);
+    });
+  });
+  k.label(c.out);
+  k.ret();
+  return k.build();
+}
+
+/**
+ * Loads a Q8_1 block's d and s (one u32 at its start, as f32) and `nWords` int8 words at qs byte
+ * `byteOff` (u32 reg, multiple of 4) from block address `blk` (u64).
+ */
+export function loadQ8_1(k: KernelBuilder, blk: Reg, byteOff: Reg, nWords: number): { dx: Reg; sx: Reg; q: Reg[] } {
+  const [dh, sh] = k.unpack('b32', k.ld('global', 'u32', blk, 0, { nc: true }));
+  const at = k.add('u64', blk, k.cvt('u64', 'u32', byteOff));
+  return {
+    dx: k.cvt('f32', 'f16', dh),
+    sx: k.cvt('f32', 'f16', sh),
+    q: Array.from({ length: nWords }, (_, i) => k.ld('global', 'u32', at, 4 + 4 * i, { nc: true })),
+  };
+}

@@ -82,15 +82,45 @@ export function dp4aEpilogue(c: Dp4aContext): Kernel {
 }
 
 /**
- * Loads a Q8_1 block's d and s (one u32 at its start, as f32) and `nWords` int8 words at qs byte
- * `byteOff` (u32 reg, multiple of 4) from block address `blk` (u64).
+ * Loads a Q8_1 block's d and s (one u32 at its start, as f32) and int8 words at qs bytes
+ * `byteOff` + each of `wordOffsets` (byteOff a u32 reg; all multiples of 4) from block `blk` (u64).
  */
-export function loadQ8_1(k: KernelBuilder, blk: Reg, byteOff: Reg, nWords: number): { dx: Reg; sx: Reg; q: Reg[] } {
+export function loadQ8_1(k: KernelBuilder, blk: Reg, byteOff: Reg, wordOffsets: readonly number[]): { dx: Reg; sx: Reg; q: Reg[] } {
   const [dh, sh] = k.unpack('b32', k.ld('global', 'u32', blk, 0, { nc: true }));
   const at = k.add('u64', blk, k.cvt('u64', 'u32', byteOff));
   return {
     dx: k.cvt('f32', 'f16', dh),
     sx: k.cvt('f32', 'f16', sh),
-    q: Array.from({ length: nWords }, (_, i) => k.ld('global', 'u32', at, 4 + 4 * i, { nc: true })),
+    q: wordOffsets.map((o) => k.ld('global', 'u32', at, 4 + o, { nc: true })),
   };
+}
+
+/**
+ * The dp4a GEMV of a 32-value format whose blocks line up 1:1 with Q8_1 blocks: 4 lanes per
+ * block, each lane's `lane(k, blk, sub)` giving its scale `d` and int8 words (bias removed) with
+ * their qs byte offsets relative to `4·sub`·`stride`. acc += d·dx·Σ dp4a.
+ */
+export function buildDp4a32(
+  name: string,
+  doc: string,
+  sm: SmTarget,
+  blockBytes: number,
+  xByteOf: (k: KernelBuilder, sub: Reg) => Reg,
+  xWordOffsets: readonly number[],
+  lane: (k: KernelBuilder, blk: Reg, sub: Reg) => { d: Reg; words: readonly Reg[] },
+): Kernel {
+  const c = dp4aPrologue(name, doc, sm, 32, blockBytes, 4);
+  const { k } = c;
+  const xByte = xByteOf(k, c.sub);
+  k.forRange('u32', c.first, c.nb, 8, (b) => {
+    const x = loadQ8_1(k, k.mad('u32', b, 36, c.xq, undefined, 'wide'), xByte, xWordOffsets);
+    const bOff = k.mulWide('u32', b, blockBytes);
+    for (let r = 0; r < c.wRows.length; r++) {
+      const { d, words } = lane(k, k.add('u64', c.wRows[r], bOff), c.sub);
+      let sumi: Reg = k.dp4a('s32', 's32', words[0], x.q[0], 0);
+      for (let i = 1; i < words.length; i++) sumi = k.dp4a('s32', 's32', words[i], x.q[i], sumi);
+      k.fma('f32', k.mul('f32', d, x.dx), k.cvt('f32', 's32', sumi), c.acc[r], c.acc[r]);
+    }
+  });
+  return dp4aEpilogue(c);
 }

@@ -13,6 +13,7 @@ import { seeded } from './gemv-conformance.js';
 import { GEMV_FORMATS } from './gemv-formats.js';
 import { buildGemvQ4_KQ8_1, gemvQ4_KQ8_1Cost, gemvQ4_KQ8_1Launch } from './gemv-q4-k-q8-1.js';
 import { buildGemvQ6_KQ8_1, gemvQ6_KQ8_1Cost, gemvQ6_KQ8_1Launch } from './gemv-q6-k-q8-1.js';
+import { GEMV_DP4A_BUILDERS } from './gemv-formats.js';
 import { H100_BANDWIDTH_GBS, issueMicros, predictedMicros } from './kernel-model.js';
 
 // [PTX thread instructions per weight byte, weight-load sectors·32 per weight byte], measured
@@ -73,4 +74,21 @@ describe('gemv profile (emulator counters)', () => {
     // Measured 12.24 (vs 14.70 for the f32 path) + 10%.
     expect(instrPerByte).toBeLessThan(13.5);
   });
+
+  it.each([
+    ['q8_0', GGMLType.Q8_0],
+    ['q4_0', GGMLType.Q4_0],
+    ['q5_0', GGMLType.Q5_0],
+  ] as const)('%s x q8_1 (dp4a): instructions per weight byte', (id, type) => {
+    const [nRows, K] = [64, 256];
+    const w = quantize(type, seeded(nRows * K, 3));
+    const xq = quantize(GGMLType.Q8_1, seeded(K, 4));
+    const r = launch(GEMV_DP4A_BUILDERS.get(type)!({ sm: 'sm_80' }), [Math.ceil(nRows / 8)], [128], { w, xq, y: nRows * 4 }, { n_rows: nRows, k: K });
+    const instrPerByte = r.stats.instructions / w.byteLength;
+    console.log(`${id} x q8_1: ${instrPerByte.toFixed(2)} instr/B`);
+    expect(instrPerByte).toBeLessThan(DP4A_BOUNDS[id]);
+  });
 });
+
+// dp4a kernels, PTX instructions per weight byte: measured (6.25, 12.47, 13.29) + ~10%.
+const DP4A_BOUNDS: Record<string, number> = { q8_0: 6.9, q4_0: 13.7, q5_0: 14.6 };

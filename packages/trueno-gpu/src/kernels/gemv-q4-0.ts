@@ -34,16 +34,26 @@ export const Q4_0_GEMV: GemvFormat = {
   blockBytes: 18,
   lanesPerBlock: 4,
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
-    const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
-    const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2)));
-    // The lane's 4 bytes (two u16: blocks are only 2-byte aligned) as one word.
-    const w = k.or('b32', k.ld('global', 'u16', qa, 2, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', qa, 4, { nc: true, d: k.reg('u32') }), 16));
-    const lo = bytesMinus(k, k.and('b32', w, 0x0f0f0f0f), 8);
-    const hi = bytesMinus(k, k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f), 8);
+    const { d, lo, hi } = q4_0Lane(k, blk, sub);
     // x bytes: value 4s at 16s, value 16 + 4s at 64 + 16s.
-    return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
+    return { q: [...bytesMinus(k, lo, 8), ...bytesMinus(k, hi, 8)], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
   },
 };
+
+/** Reads two u16 at `at + off` (2-byte aligned data) as one little-endian word. */
+export function word16x2(k: KernelBuilder, at: Reg, off: number): Reg {
+  return k.or('b32', k.ld('global', 'u16', at, off, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', at, off + 2, { nc: true, d: k.reg('u32') }), 16));
+}
+
+/**
+ * A Q4_0 lane's quants (lane s: qs bytes 4s..4s+3) as packed nibbles: `lo` holds values 4s..4s+3,
+ * `hi` values 16+4s..16+4s+3, one byte each (0..15, bias 8 not removed); `d` as f32.
+ */
+export function q4_0Lane(k: KernelBuilder, blk: Reg, sub: Reg): { d: Reg; lo: Reg; hi: Reg } {
+  const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
+  const w = word16x2(k, k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2))), 2);
+  return { d, lo: k.and('b32', w, 0x0f0f0f0f), hi: k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f) };
+}
 
 /** The Q4_0 GEMV kernel (`batch` 1: decode; up to 16: batched). */
 export function buildGemvQ4_0(opts: GemvBuildOptions): Kernel {

@@ -35,7 +35,7 @@ export function buildGemvQ4_KQ8_1(opts: { sm: SmTarget }): Kernel {
   k.forRange('u32', c.first, c.nb, 2, (b) => {
     // x: the Q8_1 blocks 8b + j0 and 8b + j0 + 1, the lane's 8 int8 of each.
     const xb0 = k.mad('u32', k.add('u32', k.shl('b32', b, 3), j0), Q8_1_BLOCK_BYTES, c.xq, undefined, 'wide');
-    const xs = [loadQ8_1(k, xb0, a8, 2), loadQ8_1(k, k.add('u64', xb0, Q8_1_BLOCK_BYTES), a8, 2)];
+    const xs = [loadQ8_1(k, xb0, a8, [0, 4]), loadQ8_1(k, k.add('u64', xb0, Q8_1_BLOCK_BYTES), a8, [0, 4])];
     const bOff = k.mulWide('u32', b, 144);
     for (let r = 0; r < R; r++) {
       const blk = k.add('u64', c.wRows[r], bOff);

@@ -29,7 +29,7 @@ export function buildGemvQ6_KQ8_1(opts: { sm: SmTarget }): Kernel {
 
   k.comment('each lane: 8 weights of super-block b, one super-block per warp iteration');
   k.forRange('u32', c.first, c.nb, 1, (b) => {
-    const x = loadQ8_1(k, k.mad('u32', k.add('u32', k.shl('b32', b, 3), xIdx), Q8_1_BLOCK_BYTES, c.xq, undefined, 'wide'), l0, 2);
+    const x = loadQ8_1(k, k.mad('u32', k.add('u32', k.shl('b32', b, 3), xIdx), Q8_1_BLOCK_BYTES, c.xq, undefined, 'wide'), l0, [0, 4]);
     const bOff = k.mulWide('u32', b, 210);
     for (let r = 0; r < R; r++) {
       const { words, scale } = q6kLane(k, k.add('u64', c.wRows[r], bOff), c.sub);

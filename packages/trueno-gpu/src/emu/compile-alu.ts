@@ -46,6 +46,7 @@ export function mulExact(a: number, b: number): number {
   return Number.isSafeInteger(p) ? p : checked64(Number(BigInt(a) * BigInt(b)));
 }
 
+/** cvt: float rounding modes, float→int rounding with saturation, int widening / narrowing. */
 export function compileCvt(i: Extract<Instr, { op: 'cvt' }>, L: RegLayout, R: R): (t: EmuThread) => void {
   const { dtype, stype } = i;
   const a0 = R(i.a, stype);
@@ -80,6 +81,7 @@ export function compileCvt(i: Extract<Instr, { op: 'cvt' }>, L: RegLayout, R: R)
   return signed ? (t) => w(t, (a(t) << 24) >> 24) : (t) => w(t, a(t) & 0xff);
 }
 
+/** Two-operand ALU ops (float: rounding mode and .ftz; integers: wrap, .lo/.hi/.wide, shifts). */
 export function compileBin(i: Extract<Instr, { op: 'bin' }>, L: RegLayout, R: R): (t: EmuThread) => void {
   const { fn, type } = i;
   const wide = i.mode === 'wide';
@@ -200,6 +202,7 @@ function compileBin64(fn: string, mode: string | undefined, signed: boolean, a: 
   throw new EmuCompileError(`${fn} on 64-bit integers is not emulated`);
 }
 
+/** One-operand ops (neg/abs/not, and the f32 transcendentals rounded once to f32). */
 export function compileUn(i: Extract<Instr, { op: 'un' }>, L: RegLayout, R: R): (t: EmuThread) => void {
   const { fn, type } = i;
   const a = R(i.a, type);
@@ -235,6 +238,7 @@ export function compileUn(i: Extract<Instr, { op: 'un' }>, L: RegLayout, R: R): 
   }
 }
 
+/** Atomics: read-modify-write of one value; atomic by construction (threads run one at a time). */
 export function compileAtom(i: Extract<Instr, { op: 'atom' }>, L: RegLayout, shared: ReadonlyMap<string, number>, R: R): (t: EmuThread) => void {
   const addr = addrReader(i.addr, L, shared);
   const mem = memOf(i.space);

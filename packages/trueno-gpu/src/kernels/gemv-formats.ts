@@ -46,7 +46,7 @@ export function buildGemvFor(type: GGMLType, opts: GemvBuildOptions): Kernel {
  * The dp4a (Q8_1-activation) decode GEMVs by weight type: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K (all the
  * types of Q4_0, Q8_0 and Q4_K_M files). Parameters w, xq, y, n_rows, k; 2 rows per warp.
  */
-export const GEMV_DP4A_BUILDERS: ReadonlyMap<GGMLType, (o: { sm: SmTarget }) => Kernel> = new Map([
+export const GEMV_DP4A_BUILDERS: ReadonlyMap<GGMLType, (o: { sm: SmTarget; batch?: number }) => Kernel> = new Map([
   [Q8_0_GEMV.type, buildGemvQ8_0Q8_1],
   [Q4_0_GEMV.type, buildGemvQ4_0Q8_1],
   [Q5_0_GEMV.type, buildGemvQ5_0Q8_1],
@@ -55,7 +55,7 @@ export const GEMV_DP4A_BUILDERS: ReadonlyMap<GGMLType, (o: { sm: SmTarget }) => 
 ]);
 
 /** The dp4a GEMV for weights of `type`; throws {@link UnsupportedGemvTypeError} for others (use the f32 kernels). */
-export function buildGemvDp4aFor(type: GGMLType, opts: { sm: SmTarget }): Kernel {
+export function buildGemvDp4aFor(type: GGMLType, opts: { sm: SmTarget; batch?: number }): Kernel {
   const b = GEMV_DP4A_BUILDERS.get(type);
   if (!b) {
     const names = [...GEMV_DP4A_BUILDERS.keys()].map((t) => dtypeInfo(t).name).join(', ');

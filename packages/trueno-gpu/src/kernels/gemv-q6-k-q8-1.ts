@@ -8,34 +8,41 @@
  *
  * Parameters: `w` u64, `xq` u64 (k/32 Q8_1 blocks), `y` u64 (n_rows f32), `n_rows` u32, `k` u32.
  */
-import { GGMLType, dequantize } from '@sovereign/trueno';
+import { GGMLType } from '@sovereign/trueno';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
 import { WARPS_PER_BLOCK, gemvCost, type GemvCost } from './gemv-common.js';
 import { DP4A_ROWS_PER_WARP, dp4aEpilogue, dp4aPrologue, loadQ8_1 } from './gemv-dp4a-common.js';
 import { signedBytes } from './gemv-q4-0.js';
 import { Q6_K_GEMV, q6kLane } from './gemv-q6-k.js';
+import { gemvDp4aReference } from './gemv-q8-1-dp4a.js';
 import { Q8_1_BLOCK_BYTES } from './gemv-q8-1-quantize.js';
 
 const R = DP4A_ROWS_PER_WARP;
 
-/** The Q6_K × Q8_1 dp4a GEMV kernel (decode, two rows per warp). */
-export function buildGemvQ6_KQ8_1(opts: { sm: SmTarget }): Kernel {
-  const c = dp4aPrologue('gemv_q6_k_q8_1', 'y (n_rows) = W (q6_K) * x (Q8_1 blocks), dp4a', opts.sm, 256, 210, 32);
+/** The Q6_K × Q8_1 dp4a GEMV kernel (two rows per warp; `batch` 1..16 sequences). */
+export function buildGemvQ6_KQ8_1(opts: { sm: SmTarget; batch?: number }): Kernel {
+  const c = dp4aPrologue('gemv_q6_k_q8_1', 'y (M, n_rows) = x (M Q8_1 rows) * W^T (q6_K), dp4a', opts.sm, 256, 210, 32, opts.batch);
   const { k } = c;
   const n = k.shr('u32', c.sub, 4);
   const t = k.and('b32', k.shr('u32', c.sub, 2), 3);
   const l0 = k.shl('b32', k.and('b32', c.sub, 3), 3);
-  const xIdx = k.add('u32', k.shl('b32', n, 2), t);
+  const xIdx = k.mul('u32', k.add('u32', k.shl('b32', n, 2), t), Q8_1_BLOCK_BYTES);
 
   k.comment('each lane: 8 weights of super-block b, one super-block per warp iteration');
   k.forRange('u32', c.first, c.nb, 1, (b) => {
-    const x = loadQ8_1(k, k.mad('u32', k.add('u32', k.shl('b32', b, 3), xIdx), Q8_1_BLOCK_BYTES, c.xq, undefined, 'wide'), l0, [0, 4]);
     const bOff = k.mulWide('u32', b, 210);
-    for (let r = 0; r < R; r++) {
-      const { words, scale } = q6kLane(k, k.add('u64', c.wRows[r], bOff), c.sub);
-      const sumi = k.dp4a('s32', 's32', signedBytes(k, words[1], 32), x.q[1], k.dp4a('s32', 's32', signedBytes(k, words[0], 32), x.q[0], 0));
-      k.fma('f32', k.mul('f32', scale, x.dx), k.cvt('f32', 's32', sumi), c.acc[r], c.acc[r]);
-    }
+    const rows = c.wRows.map((wr) => {
+      const { words, scale } = q6kLane(k, k.add('u64', wr, bOff), c.sub);
+      return { scale, q: words.map((w) => signedBytes(k, w, 32)) };
+    });
+    const xOff = k.add('u64', k.mulWide('u32', b, 8 * Q8_1_BLOCK_BYTES), k.cvt('u64', 'u32', xIdx));
+    c.xq.forEach((xqm, m) => {
+      const x = loadQ8_1(k, k.add('u64', xqm, xOff), l0, [0, 4]);
+      rows.forEach(({ scale, q }, r) => {
+        const sumi = k.dp4a('s32', 's32', q[1], x.q[1], k.dp4a('s32', 's32', q[0], x.q[0], 0));
+        k.fma('f32', k.mul('f32', scale, x.dx), k.cvt('f32', 's32', sumi), c.acc[m][r], c.acc[m][r]);
+      });
+    });
   });
   return dp4aEpilogue(c);
 }
@@ -46,16 +53,8 @@ export function gemvQ6_KQ8_1Launch(nRows: number): { grid: [number, number, numb
 }
 
 /** TS reference: trueno's dequantized Q6_K rows dotted (f64) with trueno's dequantized Q8_1 x. */
-export function gemvQ6_KQ8_1Reference(w: Uint8Array, xq: Uint8Array, nRows: number, K: number): Float32Array {
-  const wf = dequantize(GGMLType.Q6_K, w, nRows * K);
-  const xf = dequantize(GGMLType.Q8_1, xq, K);
-  const y = new Float32Array(nRows);
-  for (let r = 0; r < nRows; r++) {
-    let s = 0;
-    for (let i = 0; i < K; i++) s += wf[r * K + i] * xf[i];
-    y[r] = s;
-  }
-  return y;
+export function gemvQ6_KQ8_1Reference(w: Uint8Array, xq: Uint8Array, nRows: number, K: number, M = 1): Float32Array {
+  return gemvDp4aReference(GGMLType.Q6_K, w, xq, nRows, K, M);
 }
 
 /** Bytes / flops: W once, x as Q8_1 (36 bytes per 32 activations), y. */

@@ -21,7 +21,9 @@
  * value loaded is reused for all R rows.
  *
  * Parameters, in order: `w` (u64), `x` (u64, (M, K) f32), `y` (u64, (M, nRows) f32),
- * `n_rows` (u32), `k` (u32, multiple of QK).
+ * `n_rows` (u32), `k` (u32, multiple of QK). Alignment: `w` 16 bytes (K-quant blocks are read
+ * with 8-byte vector loads; GGUF's 32-byte tensor alignment and cudaMalloc's 256 satisfy it), `x`
+ * 16 bytes (ld.v4.f32), `y` 4. A misaligned pointer faults on the GPU and in the emulator.
  */
 import { type GGMLType, dequantize } from '@sovereign/trueno';
 import { KernelBuilder } from '../ptx/builder.js';

@@ -137,3 +137,61 @@ describe('emulator bra.uni check', () => {
     expect(() => launch(mk(true), [1], [32], {})).toThrow(/bra\.uni to \$L_skip_1 .* diverges in warp 0: lane 1 does not take it/);
   });
 });
+
+describe('emulator shared-memory addressing', () => {
+  it('addresses shared arrays by symbol + offset and with vector accesses, each array at its own aligned offset', () => {
+    const k = new KernelBuilder('shared_sym');
+    const p = k.param('out', 'u64');
+    const a = k.sharedArray('a', 4, 4);
+    const b = k.sharedArray('b', 32, 16);
+    k.st('shared', 'u32', a, 0, 7);
+    k.stv('shared', 'f32', b, 16, [1, 2, 3, 4]);
+    const v = k.ldv('shared', 'f32', 4, b, 16);
+    const out = k.ldGlobalPtr(p);
+    k.stv('global', 'f32', out, 0, v);
+    k.st('global', 'u32', out, 16, k.ld('shared', 'u32', a));
+    k.st('global', 'u32', out, 20, k.mov('u32', b));
+    const r = launch(k.build(), [1], [1], { out: 32 });
+    expect([...r.f32('out', 4)]).toEqual([1, 2, 3, 4]);
+    expect([...r.u32('out', 6).subarray(4)]).toEqual([7, 16]);
+  });
+
+  it('cvt.sat clamps floats to [0, 1] and integers to the destination range; .ftz flushes subnormals', () => {
+    const k = new KernelBuilder('sat');
+    const p = k.param('out', 'u64');
+    const out = k.ldGlobalPtr(p);
+    k.st('global', 'f32', out, 0, k.cvt('f32', 'f32', k.mov('f32', 1.5), { sat: true, rnd: 'rn' }));
+    k.st('global', 'f32', out, 4, k.cvt('f32', 'f32', k.mov('f32', -0.25), { sat: true, rnd: 'rn' }));
+    k.st('global', 'u32', out, 8, k.cvt('u8', 's32', k.mov('s32', 300), { sat: true }));
+    k.st('global', 'u32', out, 12, k.cvt('s8', 's32', k.mov('s32', -300), { sat: true }));
+    k.st('global', 'f32', out, 16, k.bin('mul', 'f32', k.mov('f32', 1e-20), 1e-20, { ftz: true }));
+    k.st('global', 'f32', out, 20, k.bin('mul', 'f32', k.mov('f32', 1e-20), 1e-20));
+    const r = launch(k.build(), [1], [1], { out: 24 });
+    const f = r.f32('out', 6);
+    const u = r.u32('out', 4);
+    expect([f[0], f[1], u[2], u[3] << 24 >> 24, f[4], f[5]]).toEqual([1, 0, 255, -128, 0, Math.fround(1e-40)]);
+  });
+});
+
+describe('emulator memory statistics', () => {
+  const strided = (strideBytes: number, vec: 1 | 4) => {
+    const k = new KernelBuilder(`stride_${strideBytes}_${vec}`);
+    const p = k.param('buf', 'u64');
+    const at = k.mad('u32', k.special('tid.x'), strideBytes, k.ldGlobalPtr(p), undefined, 'wide');
+    if (vec === 1) k.ld('global', 'f32', at);
+    else k.ldv('global', 'f32', 4, at);
+    k.when(k.setp('eq', 'u32', k.special('tid.x'), 0), () => k.st('global', 'f32', at, 0, 1));
+    return k.build();
+  };
+
+  it('counts one request per warp instruction and the 32-byte sectors it touches', () => {
+    const coalesced = launch(strided(4, 1), [1], [64], { buf: 64 * 128 }, {}, undefined, true).stats.memory!;
+    expect(coalesced.byStep.size).toBe(2);
+    expect(coalesced.loads).toEqual({ requests: 2, sectors: 8, bytes: 256 });
+    expect(coalesced.stores).toEqual({ requests: 1, sectors: 1, bytes: 4 });
+    const scattered = launch(strided(128, 1), [1], [32], { buf: 32 * 128 }, {}, undefined, true).stats.memory!;
+    expect(scattered.loads).toEqual({ requests: 1, sectors: 32, bytes: 128 });
+    const vector = launch(strided(16, 4), [1], [32], { buf: 32 * 16 }, {}, undefined, true).stats.memory!;
+    expect(vector.loads).toEqual({ requests: 1, sectors: 16, bytes: 512 });
+  });
+});

@@ -129,6 +129,21 @@ describe('emulator warp collectives', () => {
     }
   });
 
+  it('vote.sync ballot / any / all over a warp; membar is accepted', () => {
+    const k = new KernelBuilder('vote');
+    const p = k.param('out', 'u64');
+    const lane = k.special('laneid');
+    const odd = k.setp('eq', 'u32', k.and('b32', lane, 1), 1);
+    const small = k.setp('lt', 'u32', lane, 40);
+    const at = k.mad('u32', lane, 12, k.ldGlobalPtr(p), undefined, 'wide');
+    k.membar('gl');
+    k.st('global', 'u32', at, 0, k.ballot(odd));
+    k.st('global', 'u32', at, 4, k.selp('u32', 1, 0, k.vote('any', odd)));
+    k.st('global', 'u32', at, 8, k.selp('u32', 1, 0, k.vote('all', small)));
+    const u = launch(k.build(), [1], [32], { out: 32 * 12 }).u32('out', 32 * 3);
+    for (let l = 0; l < 32; l++) expect([u[3 * l], u[3 * l + 1], u[3 * l + 2]]).toEqual([0xaaaaaaaa, 1, 1]);
+  });
+
   it('reports lanes waiting at different collectives as a deadlock', () => {
     const k = new KernelBuilder('diverge');
     const v = k.special('laneid');

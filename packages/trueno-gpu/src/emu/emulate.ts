@@ -23,6 +23,7 @@
 import type { Kernel } from '../ptx/kernel.js';
 import { BARRIER, type Program, RET, WARP, compileKernel } from './compile.js';
 import { EmuMemory } from './memory.js';
+import { BlockMemoryRecorder, type MemoryStats, emptyMemoryStats } from './memory-stats.js';
 import { EmuRuntimeError } from './operands.js';
 import { type BlockContext, EXITED, EmuThread, RUNNING, WAITING } from './thread.js';
 
@@ -38,6 +39,8 @@ export interface LaunchOptions {
   readonly params: Readonly<Record<string, number>>;
   /** Instruction budget per thread before the launch is declared a runaway loop (default 10^7). */
   readonly maxStepsPerThread?: number;
+  /** Collect global-memory request / sector counts (slower; see memory-stats.ts). */
+  readonly memoryStats?: boolean;
 }
 
 /** Counters of one launch. */
@@ -46,16 +49,19 @@ export interface LaunchStats {
   readonly threads: number;
   /** Instructions executed (plain, per thread; each collective counted once per lane). */
   readonly instructions: number;
+  /** Global-memory requests and sectors, when `memoryStats` was set. */
+  readonly memory?: MemoryStats;
 }
 
-const programs = new WeakMap<Kernel, Program>();
+const programs = [new WeakMap<Kernel, Program>(), new WeakMap<Kernel, Program>()];
 
-/** The compiled program of `k` (cached per kernel object). */
-export function programOf(k: Kernel): Program {
-  let p = programs.get(k);
+/** The compiled program of `k` (cached per kernel object; `memoryStats` compiles recording loads/stores). */
+export function programOf(k: Kernel, memoryStats = false): Program {
+  const cache = programs[memoryStats ? 1 : 0];
+  let p = cache.get(k);
   if (!p) {
-    p = compileKernel(k);
-    programs.set(k, p);
+    p = compileKernel(k, memoryStats);
+    cache.set(k, p);
   }
   return p;
 }
@@ -68,7 +74,8 @@ function dim3(v: readonly number[], what: string): [number, number, number] {
 
 /** Runs `kernel` over `opts.grid` × `opts.block` on the CPU. */
 export function emulate(kernel: Kernel, opts: LaunchOptions): LaunchStats {
-  const prog = programOf(kernel);
+  const prog = programOf(kernel, opts.memoryStats ?? false);
+  const memory = opts.memoryStats ? emptyMemoryStats() : undefined;
   const grid = dim3(opts.grid, 'grid');
   const block = dim3(opts.block, 'block');
   const nThreads = block[0] * block[1] * block[2];
@@ -87,6 +94,7 @@ export function emulate(kernel: Kernel, opts: LaunchOptions): LaunchStats {
     global: opts.memory,
     params,
     uniBranches: new Map(),
+    memRecorder: memory ? new BlockMemoryRecorder() : undefined,
   };
   const threads: EmuThread[] = [];
   for (let i = 0; i < nThreads; i++) threads.push(new EmuThread(prog.layout, blk));
@@ -101,10 +109,11 @@ export function emulate(kernel: Kernel, opts: LaunchOptions): LaunchStats {
         let lin = 0;
         for (let z = 0; z < block[2]; z++) for (let y = 0; y < block[1]; y++) for (let x = 0; x < block[0]; x++, lin++) threads[lin].reset(lin, x, y, z);
         instructions += runBlock(prog, threads, maxSteps, kernel.name, blk.ctaid);
+        if (memory) blk.memRecorder!.flush(memory);
       }
     }
   }
-  return { blocks: grid[0] * grid[1] * grid[2], threads: nThreads * grid[0] * grid[1] * grid[2], instructions };
+  return { blocks: grid[0] * grid[1] * grid[2], threads: nThreads * grid[0] * grid[1] * grid[2], instructions, memory };
 }
 
 function runThread(prog: Program, t: EmuThread, maxSteps: number): number {

@@ -19,13 +19,21 @@ export interface Launched {
 }
 
 /** Launches `k` with pointer params from `bufs` and plain values from `scalars`. */
-export function launch(k: Kernel, grid: number[], block: number[], bufs: Buffers, scalars: Record<string, number> = {}, maxSteps?: number): Launched {
+export function launch(
+  k: Kernel,
+  grid: number[],
+  block: number[],
+  bufs: Buffers,
+  scalars: Record<string, number> = {},
+  maxSteps?: number,
+  memoryStats = false,
+): Launched {
   let bytes = 1024;
   for (const b of Object.values(bufs)) bytes += (typeof b === 'number' ? b : b.byteLength) + 256;
   const mem = new EmuMemory(bytes);
   const addr: Record<string, number> = {};
   for (const [name, b] of Object.entries(bufs)) addr[name] = typeof b === 'number' ? mem.alloc(b) : mem.upload(b);
-  const stats = emulate(k, { grid, block, memory: mem, params: { ...addr, ...scalars }, maxStepsPerThread: maxSteps });
+  const stats = emulate(k, { grid, block, memory: mem, params: { ...addr, ...scalars }, maxStepsPerThread: maxSteps, memoryStats });
   return {
     mem,
     addr,

@@ -7,6 +7,7 @@
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg, RegClass } from '../ptx/types.js';
 import type { EmuMemory } from './memory.js';
+import type { BlockMemoryRecorder } from './memory-stats.js';
 
 /** Thread status in the scheduler. */
 export const RUNNING = 0;
@@ -28,6 +29,8 @@ export interface BlockContext {
    * so later lanes can be checked against the first lane of their warp. Cleared per block.
    */
   readonly uniBranches: Map<number, number[]>;
+  /** Set when the launch collects global-memory statistics. */
+  readonly memRecorder?: BlockMemoryRecorder;
 }
 
 /** Where each register class starts in the 32-bit or the 64-bit register file. */
@@ -69,6 +72,8 @@ export class EmuThread {
   steps = 0;
   /** Visits of each guarded `bra.uni` by this thread (pc → count). */
   readonly uniVisits = new Map<number, number>();
+  /** Executions of each global load/store step by this thread (only with memory statistics). */
+  readonly memVisits = new Map<number, number>();
   readonly tid: [number, number, number] = [0, 0, 0];
   /** Linear index in the block (x fastest), lane = linear % 32, warp = linear / 32. */
   linear = 0;
@@ -94,6 +99,7 @@ export class EmuThread {
     this.status = RUNNING;
     this.steps = 0;
     this.uniVisits.clear();
+    this.memVisits.clear();
     this.linear = linear;
     this.lane = linear & 31;
     this.warp = linear >>> 5;

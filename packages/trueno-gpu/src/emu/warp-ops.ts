@@ -141,3 +141,32 @@ export function mmaExecutor(i: Extract<Instr, { op: 'mma' }>, L: RegLayout): War
     }
   };
 }
+
+/**
+ * vote.sync: ballot gives each lane the bit mask of lanes whose predicate holds; any / all reduce
+ * the predicate. Every lane named in the mask must take part (as for shfl.sync).
+ */
+export function voteExecutor(i: Extract<Instr, { op: 'vote' }>, L: RegLayout, shared: ReadonlyMap<string, number>): WarpExecutor {
+  const p = reader(i.p, 'pred', L, shared);
+  const mask = reader(i.mask, 'u32', L, shared);
+  const w = writer(i.d, i.mode === 'ballot' ? 'b32' : 'pred', L);
+  const mode = i.mode;
+  return (lanes) => {
+    let present = 0;
+    let ballot = 0;
+    for (let l = 0; l < 32; l++) {
+      const t = lanes[l];
+      if (!t) continue;
+      present |= 1 << l;
+      if (p(t)) ballot |= 1 << l;
+    }
+    for (let l = 0; l < 32; l++) {
+      const t = lanes[l];
+      if (!t) continue;
+      const m = mask(t) >>> 0;
+      if ((m & ~present) !== 0) throw new EmuRuntimeError(`vote.sync at lane ${l}: membermask 0x${m.toString(16)} names lanes that exited or do not exist`);
+      const b = (ballot & m) >>> 0;
+      w(t, mode === 'ballot' ? b : mode === 'any' ? (b !== 0 ? 1 : 0) : b === m ? 1 : 0);
+    }
+  };
+}

@@ -27,8 +27,8 @@ export function seeded(n: number, seed: number): Float32Array {
 }
 
 /** Runs a GEMV kernel in the emulator; returns y (M, nRows). */
-export function runGemv(kernel: Kernel, w: Uint8Array, x: Float32Array, nRows: number, K: number, M: number): Float32Array {
-  const { grid, block } = gemvLaunch(nRows);
+export function runGemv(kernel: Kernel, w: Uint8Array, x: Float32Array, nRows: number, K: number, M: number, rowsPerWarp?: number): Float32Array {
+  const { grid, block } = gemvLaunch(nRows, rowsPerWarp);
   const r = launch(kernel, grid, block, { w, x, y: M * nRows * 4 }, { n_rows: nRows, k: K });
   return r.f32('y', M * nRows);
 }
@@ -55,6 +55,15 @@ export function describeGemvConformance(fmt: GemvFormat, build: (o: GemvBuildOpt
       for (let m = 0; m < M; m++) expect(nmse(y.subarray(m * nRows, (m + 1) * nRows), ref.subarray(m * nRows, (m + 1) * nRows))).toBeLessThan(GEMV_NMSE);
     });
 
+    it.each([1, 4])('rowsPerWarp = %i (x reused across rows; rows past the end computed but not stored)', (R) => {
+      for (const [nRows, K, M] of [[1, fmt.qk, 1], [7, fmt.qk * 2, 1], [33, fmt.qk, 3]]) {
+        const w = quantize(fmt.type, seeded(nRows * K, 31 * nRows + R));
+        const x = seeded(M * K, 41);
+        const y = runGemv(build({ sm: 'sm_80', batch: M, rowsPerWarp: R }), w, x, nRows, K, M, R);
+        expect(nmse(y, gemvReference(fmt.type, w, x, nRows, K, M))).toBeLessThan(GEMV_NMSE);
+      }
+    });
+
     it('agrees with the engine matmul (activations quantized like ggml) to quantization noise', () => {
       const [nRows, K] = [17, fmt.qk * 4];
       const w = quantize(fmt.type, seeded(nRows * K, 5));
@@ -76,8 +85,8 @@ export function describeGemvConformance(fmt: GemvFormat, build: (o: GemvBuildOpt
     });
 
     describe.each(SM_TARGETS)('ptxas %s', (sm) => {
-      it.skipIf(!ptxas)(`assembles the decode and batched kernels without spills`, () => {
-        const kernels = [build({ sm }), ...batches.map((b) => build({ sm, batch: b }))];
+      it.skipIf(!ptxas)(`assembles the decode (1, 2, 4 rows per warp) and batched kernels without spills`, () => {
+        const kernels = [build({ sm }), build({ sm, rowsPerWarp: 1 }), build({ sm, rowsPerWarp: 4 }), ...batches.map((b) => build({ sm, batch: b }))];
         const r = assemblePtx(emitModule(sm, kernels), sm, ptxas);
         expect(r.log).not.toMatch(/error/i);
         expect(r.ok).toBe(true);

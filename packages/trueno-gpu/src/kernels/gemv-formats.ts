@@ -12,6 +12,10 @@ import { Q5_0_GEMV } from './gemv-q5-0.js';
 import { Q5_K_GEMV } from './gemv-q5-k.js';
 import { Q6_K_GEMV } from './gemv-q6-k.js';
 import { Q8_0_GEMV } from './gemv-q8-0.js';
+import { buildGemvQ4_KQ8_1 } from './gemv-q4-k-q8-1.js';
+import { buildGemvQ6_KQ8_1 } from './gemv-q6-k-q8-1.js';
+import { buildGemvQ4_0Q8_1, buildGemvQ5_0Q8_1, buildGemvQ8_0Q8_1 } from './gemv-q8-1-dp4a.js';
+import type { SmTarget } from '../ptx/kernel.js';
 
 /** Every GEMV format, by ggml type. */
 export const GEMV_FORMATS: ReadonlyMap<GGMLType, GemvFormat> = new Map(
@@ -36,4 +40,26 @@ export function gemvFormatFor(type: GGMLType): GemvFormat {
 /** The GEMV kernel for weights of `type` (see buildGemv). */
 export function buildGemvFor(type: GGMLType, opts: GemvBuildOptions): Kernel {
   return buildGemv(gemvFormatFor(type), opts);
+}
+
+/**
+ * The dp4a (Q8_1-activation) decode GEMVs by weight type: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K (all the
+ * types of Q4_0, Q8_0 and Q4_K_M files). Parameters w, xq, y, n_rows, k; 2 rows per warp.
+ */
+export const GEMV_DP4A_BUILDERS: ReadonlyMap<GGMLType, (o: { sm: SmTarget; batch?: number }) => Kernel> = new Map([
+  [Q8_0_GEMV.type, buildGemvQ8_0Q8_1],
+  [Q4_0_GEMV.type, buildGemvQ4_0Q8_1],
+  [Q5_0_GEMV.type, buildGemvQ5_0Q8_1],
+  [Q4_K_GEMV.type, buildGemvQ4_KQ8_1],
+  [Q6_K_GEMV.type, buildGemvQ6_KQ8_1],
+]);
+
+/** The dp4a GEMV for weights of `type`; throws {@link UnsupportedGemvTypeError} for others (use the f32 kernels). */
+export function buildGemvDp4aFor(type: GGMLType, opts: { sm: SmTarget; batch?: number }): Kernel {
+  const b = GEMV_DP4A_BUILDERS.get(type);
+  if (!b) {
+    const names = [...GEMV_DP4A_BUILDERS.keys()].map((t) => dtypeInfo(t).name).join(', ');
+    throw new UnsupportedGemvTypeError(`no dp4a GEMV for ${dtypeInfo(type).name} weights: supported are ${names} (use buildGemvFor, f32 activations)`);
+  }
+  return b(opts);
 }

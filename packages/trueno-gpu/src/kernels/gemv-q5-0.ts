@@ -9,8 +9,8 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { bytesMinus, word16x2 } from './gemv-q4-0.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q5_0's GEMV format description. */
 export const Q5_0_GEMV: GemvFormat = {
@@ -20,26 +20,28 @@ export const Q5_0_GEMV: GemvFormat = {
   blockBytes: 22,
   lanesPerBlock: 4,
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
-    const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
-    const qhLo = k.ld('global', 'u16', blk, 2, { nc: true, d: k.reg('u32') });
-    const qhHi = k.ld('global', 'u16', blk, 4, { nc: true, d: k.reg('u32') });
-    // The lane's fifth bits: 4s..4s+3 (low values) now at bits 0..3, 16+4s.. at 16..19.
-    const hl = k.shr('u32', k.or('b32', qhLo, k.shl('b32', qhHi, 16)), k.shl('b32', sub, 2));
-    const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2)));
-    const value = (nib: Reg, bit: Reg): Reg => k.cvt('f32', 's32', k.sub('s32', k.or('b32', nib, bit), 16));
-    const lo: Reg[] = [];
-    const hi: Reg[] = [];
-    for (let j = 0; j < 2; j++) {
-      const pair = k.ld('global', 'u16', qa, 6 + 2 * j, { nc: true, d: k.reg('u32') });
-      for (let b = 0; b < 2; b++) {
-        const e = 2 * j + b; // value 4s + e and 16 + 4s + e
-        lo.push(value(k.and('b32', k.shr('u32', pair, 8 * b), 15), k.and('b32', k.shl('b32', hl, 4 - e), 16)));
-        hi.push(value(k.and('b32', k.shr('u32', pair, 8 * b + 4), 15), k.and('b32', k.shr('u32', hl, 12 + e), 16)));
-      }
-    }
-    return { q: [...lo, ...hi], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
+    const { d, lo, hi } = q5_0Lane(k, blk, sub);
+    return { q: [...bytesMinus(k, lo, 16), ...bytesMinus(k, hi, 16)], scale: d, xAt: k.shl('b32', sub, 4), xRuns: [0, 64] };
   },
 };
+
+/**
+ * A Q5_0 lane's quants (lane s: values 4s..4s+3 in `lo`, 16+4s.. in `hi`) as packed 5-bit bytes
+ * (0..31, bias 16 not removed); `d` as f32.
+ */
+export function q5_0Lane(k: KernelBuilder, blk: Reg, sub: Reg): { d: Reg; lo: Reg; hi: Reg } {
+  const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 0, { nc: true }));
+  // The lane's fifth bits: 4s..4s+3 (low values) moved to bits 0..3, 16+4s.. to 16..19.
+  const hl = k.shr('u32', word16x2(k, blk, 2), k.shl('b32', sub, 2));
+  const w = word16x2(k, k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 2))), 6);
+  // Spread 4 bits to bit 4 of each byte: b·0x00204081 puts bit i at 8i (no two terms collide).
+  const spread = (bits4: Reg): Reg => k.shl('b32', k.and('b32', k.mul('u32', bits4, 0x00204081), 0x01010101), 4);
+  return {
+    d,
+    lo: k.or('b32', k.and('b32', w, 0x0f0f0f0f), spread(k.and('b32', hl, 15))),
+    hi: k.or('b32', k.and('b32', k.shr('u32', w, 4), 0x0f0f0f0f), spread(k.and('b32', k.shr('u32', hl, 16), 15))),
+  };
+}
 
 /** The Q5_0 GEMV kernel (`batch` 1: decode; up to 16: batched). */
 export function buildGemvQ5_0(opts: GemvBuildOptions): Kernel {
@@ -55,6 +57,6 @@ export function gemvQ5_0Reference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q5_0 GEMV. */
-export function gemvQ5_0Cost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q5_0_GEMV, nRows, K, M);
+export function gemvQ5_0Cost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q5_0_GEMV, nRows, K, M, rowsPerWarp);
 }

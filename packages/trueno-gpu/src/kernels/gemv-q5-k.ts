@@ -1,17 +1,15 @@
 /**
  * GEMV over Q5_K weights (super-block of 256 values, 176 bytes: fp16 d, fp16 dmin, 12 scale bytes
- * at 4 as in Q4_K, 32 bytes of high bits `qh` at 16, 128 bytes of low nibbles at 48). Lane l owns
- * values 8l..8l+7 (sub-block j = l / 4): low 4 bits as in Q4_K (offset 48), and the fifth bit is
- * bit j of qh[8·(l % 4) + i] (the 64-value group g uses bits 2g and 2g+1, and j = 2g + high-half).
- * 176 = 11·16, so both 8-byte runs are ld.v2.u32.
+ * at 4 as in Q4_K, 32 bytes of high bits `qh` at 16, 128 bytes of low nibbles at 48). Lanes own
+ * values as in Q4_K ({@link laneK}); the fifth bit of value 64g + 32h + i (i < 32) is bit 2g + h
+ * of qh[i]. 176 = 11·16, so the u32 loads are aligned.
  */
 import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import { scaleMinK4 } from './gemv-q4-k.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
+import { K_X_RUNS, bytesToF32, laneK, loadDminK, scaleMinK4 } from './gemv-q4-k.js';
 
 /** Q5_K's GEMV format description. */
 export const Q5_K_GEMV: GemvFormat = {
@@ -19,27 +17,26 @@ export const Q5_K_GEMV: GemvFormat = {
   id: 'q5_k',
   qk: 256,
   blockBytes: 176,
-  lanesPerBlock: 32,
+  lanesPerBlock: 16,
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
-    const j = k.shr('u32', sub, 2);
-    const { scale, min } = scaleMinK4(k, blk, j);
-    const l8 = k.shl('b32', k.and('b32', sub, 3), 3);
-    const off = k.add('u32', k.shl('b32', k.shr('u32', sub, 3), 5), l8);
-    const ql = k.ldv('global', 'u32', 2, k.add('u64', blk, k.cvt('u64', 'u32', off)), 48, { nc: true });
-    const qh = k.ldv('global', 'u32', 2, k.add('u64', blk, k.cvt('u64', 'u32', l8)), 16, { nc: true });
-    const nib = k.and('b32', sub, 4);
+    const { g, a8, byteOff, xAt } = laneK(k, sub);
+    const dd = loadDminK(k, blk);
+    const j0 = k.shl('b32', g, 1);
+    const s0 = scaleMinK4(k, blk, j0, dd);
+    const s1 = scaleMinK4(k, blk, k.add('u32', j0, 1), dd);
+    const ql = k.ldv('global', 'u32', 2, k.add('u64', blk, k.cvt('u64', 'u32', byteOff)), 48, { nc: true });
+    // qh[8a + i] for i = 0..7; the low values use bit 2g, the high values bit 2g + 1.
+    const qh = k.ldv('global', 'u32', 2, k.add('u64', blk, k.cvt('u64', 'u32', a8)), 16, { nc: true }).map((w) => k.shr('u32', w, j0));
     const q: Reg[] = [];
-    for (let w = 0; w < 2; w++) {
-      const lo = k.shr('u32', ql[w], nib);
-      const hb = k.shr('u32', qh[w], j); // bit j of each byte now at bits 0, 8, 16, 24
-      for (let i = 0; i < 4; i++) {
-        const low4 = k.and('b32', i === 0 ? lo : k.shr('u32', lo, 8 * i), 15);
-        // (hb >> 8i) & 1, moved to bit 4: shift left by 4 − 8i, i.e. right by 8i − 4 for i ≥ 1.
-        const high = i === 0 ? k.and('b32', k.shl('b32', hb, 4), 16) : k.and('b32', k.shr('u32', hb, 8 * i - 4), 16);
-        q.push(k.cvt('f32', 'u32', k.or('b32', low4, high)));
+    for (const h of [0, 1]) {
+      for (let w = 0; w < 2; w++) {
+        // Per byte: the nibble, and bit h of the shifted qh byte moved to bit 4.
+        const low4 = k.and('b32', h ? k.shr('u32', ql[w], 4) : ql[w], 0x0f0f0f0f);
+        const high = k.and('b32', h ? k.shl('b32', qh[w], 3) : k.shl('b32', qh[w], 4), 0x10101010);
+        q.push(...bytesToF32(k, k.or('b32', low4, high)));
       }
     }
-    return { q, scale, min, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
+    return { q, scale: [s0.scale, s1.scale], min: [s0.min, s1.min], xAt, xRuns: K_X_RUNS };
   },
 };
 
@@ -57,6 +54,6 @@ export function gemvQ5_KReference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q5_K GEMV. */
-export function gemvQ5_KCost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q5_K_GEMV, nRows, K, M);
+export function gemvQ5_KCost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q5_K_GEMV, nRows, K, M, rowsPerWarp);
 }

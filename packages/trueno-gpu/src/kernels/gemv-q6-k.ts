@@ -10,8 +10,8 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { bytesMinus } from './gemv-q4-0.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q6_K's GEMV format description. */
 export const Q6_K_GEMV: GemvFormat = {
@@ -21,33 +21,41 @@ export const Q6_K_GEMV: GemvFormat = {
   blockBytes: 210,
   lanesPerBlock: 32,
   unpack(k: KernelBuilder, blk: Reg, sub: Reg): LaneValues {
-    const n = k.shr('u32', sub, 4);
-    const t = k.and('b32', k.shr('u32', sub, 2), 3);
-    const l0 = k.shl('b32', k.and('b32', sub, 3), 3);
-    const qlOff = k.add('u32', k.add('u32', k.shl('b32', n, 6), k.shl('b32', k.and('b32', t, 1), 5)), l0);
-    const qhOff = k.add('u32', k.shl('b32', n, 5), l0);
-    const scOff = k.add('u32', k.add('u32', k.shl('b32', n, 3), k.shr('u32', l0, 4)), k.shl('b32', t, 1));
-    const at = (off: Reg): Reg => k.add('u64', blk, k.cvt('u64', 'u32', off));
-    const qlAt = at(qlOff);
-    const qhAt = at(qhOff);
-    const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 208, { nc: true }));
-    const sc = k.ld('global', 's8', at(scOff), 192, { nc: true });
-    const scale = k.mul('f32', d, k.cvt('f32', 's32', sc));
-    const nib = k.shl('b32', k.shr('u32', t, 1), 2); // 0 or 4
-    const hsh = k.shl('b32', t, 1); // 0, 2, 4, 6
-    const q: Reg[] = [];
-    for (let p = 0; p < 4; p++) {
-      const lo = k.shr('u32', k.ld('global', 'u16', qlAt, 2 * p, { nc: true, d: k.reg('u32') }), nib);
-      const hi = k.shr('u32', k.ld('global', 'u16', qhAt, 128 + 2 * p, { nc: true, d: k.reg('u32') }), hsh);
-      for (let i = 0; i < 2; i++) {
-        const low4 = k.and('b32', i === 0 ? lo : k.shr('u32', lo, 8), 15);
-        const high2 = k.and('b32', i === 0 ? k.shl('b32', hi, 4) : k.shr('u32', hi, 4), 48);
-        q.push(k.cvt('f32', 's32', k.sub('s32', k.or('b32', low4, high2), 32)));
-      }
-    }
-    return { q, scale, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
+    const { words, scale } = q6kLane(k, blk, sub);
+    return { q: words.flatMap((w) => bytesMinus(k, w, 32)), scale, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
   },
 };
+
+/**
+ * A Q6_K lane's 8 six-bit quants (0..63, bias 32 not yet removed) packed in two words of 4 bytes,
+ * and its scale d·sc (lane l: half n = l / 16, quarter t = (l / 4) % 4, l0 = 8·(l % 4); see the
+ * module comment). Shared with the dp4a kernel.
+ */
+export function q6kLane(k: KernelBuilder, blk: Reg, sub: Reg): { words: [Reg, Reg]; scale: Reg; n: Reg; t: Reg; l0: Reg } {
+  const n = k.shr('u32', sub, 4);
+  const t = k.and('b32', k.shr('u32', sub, 2), 3);
+  const l0 = k.shl('b32', k.and('b32', sub, 3), 3);
+  const qlOff = k.add('u32', k.add('u32', k.shl('b32', n, 6), k.shl('b32', k.and('b32', t, 1), 5)), l0);
+  const qhOff = k.add('u32', k.shl('b32', n, 5), l0);
+  const scOff = k.add('u32', k.add('u32', k.shl('b32', n, 3), k.shr('u32', l0, 4)), k.shl('b32', t, 1));
+  const at = (off: Reg): Reg => k.add('u64', blk, k.cvt('u64', 'u32', off));
+  const qlAt = at(qlOff);
+  const qhAt = at(qhOff);
+  const d = k.cvt('f32', 'f16', k.ld('global', 'b16', blk, 208, { nc: true }));
+  const sc = k.ld('global', 's8', at(scOff), 192, { nc: true });
+  const scale = k.mul('f32', d, k.cvt('f32', 's32', sc));
+  const nib = k.shl('b32', k.shr('u32', t, 1), 2); // 0 or 4
+  const hsh = k.shl('b32', t, 1); // 0, 2, 4, 6
+  // Two u16 loads (blocks are 2-byte aligned) make one word of 4 bytes.
+  const word = (p: Reg, off: number): Reg =>
+    k.or('b32', k.ld('global', 'u16', p, off, { nc: true, d: k.reg('u32') }), k.shl('b32', k.ld('global', 'u16', p, off + 2, { nc: true, d: k.reg('u32') }), 16));
+  const words = [0, 4].map((p) => {
+    const low4 = k.and('b32', k.shr('u32', word(qlAt, p), nib), 0x0f0f0f0f);
+    const high2 = k.and('b32', k.shl('b32', k.shr('u32', word(qhAt, 128 + p), hsh), 4), 0x30303030);
+    return k.or('b32', low4, high2);
+  });
+  return { words: [words[0], words[1]], scale, n, t, l0 };
+}
 
 /** The Q6_K GEMV kernel (`batch` 1: decode; up to 16: batched). */
 export function buildGemvQ6_K(opts: GemvBuildOptions): Kernel {
@@ -63,6 +71,6 @@ export function gemvQ6_KReference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q6_K GEMV. */
-export function gemvQ6_KCost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q6_K_GEMV, nRows, K, M);
+export function gemvQ6_KCost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q6_K_GEMV, nRows, K, M, rowsPerWarp);
 }

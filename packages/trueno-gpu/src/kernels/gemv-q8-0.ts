@@ -7,8 +7,7 @@ import { GGMLType } from '@sovereign/trueno';
 import type { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type GemvBuildOptions, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
-import type { KernelCost } from './kernel-model.js';
+import { type GemvBuildOptions, type GemvCost, type GemvFormat, type LaneValues, buildGemv, gemvCost, gemvLaunch, gemvReference } from './gemv-common.js';
 
 /** Q8_0's GEMV format description. */
 export const Q8_0_GEMV: GemvFormat = {
@@ -22,10 +21,10 @@ export const Q8_0_GEMV: GemvFormat = {
     const qa = k.add('u64', blk, k.cvt('u64', 'u32', k.shl('b32', sub, 3)));
     const q: Reg[] = [];
     for (let j = 0; j < 4; j++) {
-      // Two int8 quants per u16: sign-extend the low byte, then the high byte.
+      // Two int8 quants per u16: cvt from .s8 reads (and sign-extends) the register's low byte.
       const pair = k.ld('global', 'u16', qa, 2 + 2 * j, { nc: true, d: k.reg('u32') });
-      q.push(k.cvt('f32', 's32', k.cvt('s32', 's8', pair)));
-      q.push(k.cvt('f32', 's32', k.cvt('s32', 's8', k.shr('u32', pair, 8))));
+      q.push(k.cvt('f32', 's8', pair));
+      q.push(k.cvt('f32', 's8', k.shr('u32', pair, 8)));
     }
     return { q, scale: d, xAt: k.shl('b32', sub, 5), xRuns: [0, 16] };
   },
@@ -45,6 +44,6 @@ export function gemvQ8_0Reference(w: Uint8Array, x: Float32Array, nRows: number,
 }
 
 /** Bytes / flops of a Q8_0 GEMV (see kernel-model.ts for the predicted time). */
-export function gemvQ8_0Cost(nRows: number, K: number, M = 1): KernelCost {
-  return gemvCost(Q8_0_GEMV, nRows, K, M);
+export function gemvQ8_0Cost(nRows: number, K: number, M = 1, rowsPerWarp?: number): GemvCost {
+  return gemvCost(Q8_0_GEMV, nRows, K, M, rowsPerWarp);
 }

@@ -38,3 +38,20 @@ export const H100_F32_TFLOPS = 67;
 export function predictedMicrosRoofline(cost: KernelCost, bandwidthGBs = H100_BANDWIDTH_GBS, tflops = H100_F32_TFLOPS): number {
   return Math.max(predictedMicros(cost, bandwidthGBs), (cost.flops / (tflops * 1e12)) * 1e6);
 }
+
+/**
+ * Warp instructions an H100 SXM can issue per second: 132 SMs × 4 schedulers × 1.98 GHz boost,
+ * one instruction per scheduler per cycle.
+ */
+export const H100_WARP_ISSUE_PER_S = 132 * 4 * 1.98e9;
+
+/**
+ * Microseconds to issue `threadInstructions` (as the emulator counts them: per thread, so ÷32 per
+ * full warp) at `warpIssuePerS`. A second roofline next to {@link predictedMicros}: a kernel whose
+ * issue time exceeds its memory time cannot reach full bandwidth. PTX counts overestimate the SASS
+ * ptxas emits (it fuses shift+mask into LOP3/BFE, folds address arithmetic into loads), so this is
+ * pessimistic by a factor of roughly 1.3 to 2.
+ */
+export function issueMicros(threadInstructions: number, warpIssuePerS = H100_WARP_ISSUE_PER_S): number {
+  return (threadInstructions / 32 / warpIssuePerS) * 1e6;
+}

@@ -89,3 +89,12 @@ export const ATTENTION_NMSE = 1e-9;
  * observed ~6e-16 (emulator) and ~3e-12 with worst-case ex2 error injected, so 1e-10.
  */
 export const ATTENTION_SPLIT_NMSE = 1e-10;
+
+/**
+ * dp4a GEMV (Q4_K × Q8_1) vs dequantized W · dequantized Q8_1 x (f64). The integer dot products
+ * are exact; the difference is the min term, which uses each Q8_1 block's stored s = fp16(d·Σq)
+ * (relative error ≤ 2⁻¹¹, as llama.cpp's mmvq does) rather than the exact d·Σq. Min terms are of
+ * the order of the outputs, so NMSE ≈ (2⁻¹¹)² ≈ 1e-6: observed 1.1e-6 (31 rows × 512); against a
+ * model that uses the stored s the kernel agrees to 3.5e-14. The bound leaves ~10× margin.
+ */
+export const GEMV_DP4A_NMSE = 1e-5;

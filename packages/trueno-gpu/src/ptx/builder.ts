@@ -449,6 +449,25 @@ export class KernelBuilder {
     return ds;
   }
 
+  /** `membar.level` (cta / gl / sys): memory ordering for cross-block protocols with atomics. */
+  membar(level: 'cta' | 'gl' | 'sys' = 'gl'): void {
+    this.emit({ op: 'membar', level });
+  }
+
+  /** `vote.sync.ballot.b32` over the full warp: bit l of the result is lane l's `p`. */
+  ballot(p: Reg, mask: Src = 0xffffffff): Reg {
+    const d = this.reg('b32');
+    this.emit({ op: 'vote', mode: 'ballot', d, p, mask: toOperand(mask) });
+    return d;
+  }
+
+  /** `vote.sync.any.pred` / `vote.sync.all.pred` over the full warp. */
+  vote(mode: 'any' | 'all', p: Reg, mask: Src = 0xffffffff): Reg {
+    const d = this.reg('pred');
+    this.emit({ op: 'vote', mode, d, p, mask: toOperand(mask) });
+    return d;
+  }
+
   /** `ret`. */
   ret(): void {
     this.emit({ op: 'ret' });

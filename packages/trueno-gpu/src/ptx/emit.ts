@@ -52,8 +52,7 @@ export function operandText(o: Operand, type: PtxType): string {
 }
 
 function addr(a: Address): string {
-  const base = a.base.kind === 'reg' ? a.base.name : a.base.name;
-  return a.offset === 0 ? `[${base}]` : `[${base}+${a.offset}]`;
+  return a.offset === 0 ? `[${a.base.name}]` : `[${a.base.name}+${a.offset}]`;
 }
 
 function list(xs: readonly Operand[], type: PtxType): string {
@@ -105,8 +104,7 @@ export function instrText(i: Instr): string {
     case 'bin': {
       // shl/shr take a .u32 shift amount whatever the value type.
       const bt = i.fn === 'shl' || i.fn === 'shr' ? 'u32' : i.type;
-      const at = i.mode === 'wide' ? i.type : i.type;
-      s = `${i.fn}${suffix(i.mode)}${i.ftz ? '.ftz' : ''}.${i.type} ${i.d.name}, ${operandText(i.a, at)}, ${operandText(i.b, bt)}`;
+      s = `${i.fn}${suffix(i.mode)}${i.ftz ? '.ftz' : ''}.${i.type} ${i.d.name}, ${operandText(i.a, i.type)}, ${operandText(i.b, bt)}`;
       break;
     }
     case 'un':
@@ -128,6 +126,12 @@ export function instrText(i: Instr): string {
       break;
     case 'bar':
       s = `bar.sync ${i.id}`;
+      break;
+    case 'membar':
+      s = `membar.${i.level}`;
+      break;
+    case 'vote':
+      s = `vote.sync.${i.mode}.${i.mode === 'ballot' ? 'b32' : 'pred'} ${i.d.name}, ${i.p.name}, ${operandText(i.mask, 'b32')}`;
       break;
     case 'shfl':
       s =

@@ -66,6 +66,10 @@ export type Instr = Common &
     | { op: 'bra'; target: string; uni: boolean }
     | { op: 'label'; name: string }
     | { op: 'bar'; id: number }
+    /** `membar.level`: orders this thread's memory accesses (a no-op in the sequential emulator). */
+    | { op: 'membar'; level: 'cta' | 'gl' | 'sys' }
+    /** `vote.sync.ballot.b32 d, p, mask` (d: bit per lane where p holds) or `.any/.all.pred d, p, mask`. */
+    | { op: 'vote'; mode: 'ballot' | 'any' | 'all'; d: Reg; p: Reg; mask: Operand }
     /** `shfl.sync.mode.b32 d[|pd], a, b, c, mask`. */
     | { op: 'shfl'; mode: ShflMode; d: Reg; pd?: Reg; a: Operand; b: Operand; c: Operand; mask: Operand }
     /** `atom.space.fn.type d, [addr], b[, c]` (cas: compare b, swap in c). Returns the old value. */
@@ -80,5 +84,5 @@ export type Instr = Common &
 
 /** The instruction kinds that synchronise several threads (the emulator schedules around them). */
 export function isCollective(i: Instr): boolean {
-  return i.op === 'bar' || i.op === 'shfl' || i.op === 'mma';
+  return i.op === 'bar' || i.op === 'shfl' || i.op === 'mma' || i.op === 'vote';
 }

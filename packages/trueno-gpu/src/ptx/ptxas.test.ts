@@ -16,8 +16,9 @@ describe('ptxas harness', () => {
     expect(parsePtxasInfo(log)).toEqual([{ name: 'gemv_q8_0', registers: 40, spillStores: 4, spillLoads: 12, sharedBytes: 2048, stackBytes: 8 }]);
   });
 
-  it('finds ptxas from $PTXAS only when it is executable', () => {
+  it('finds ptxas from $PTXAS only when it is executable, and PTXAS=off disables it', () => {
     expect(findPtxas({ PTXAS: '/nonexistent/ptxas', PATH: '' })).toBe(findPtxas({ PATH: '' }));
+    expect(findPtxas({ PTXAS: 'off', PATH: '/usr/local/cuda/bin' })).toBeUndefined();
   });
 
   it.skipIf(!ptxas)('reports errors of invalid PTX with ok = false and the log', () => {

@@ -37,8 +37,13 @@ function executable(p: string): boolean {
   }
 }
 
-/** Path of ptxas: `$PTXAS`, then `/usr/local/cuda/bin/ptxas`, then `ptxas` on `PATH`; undefined if none. */
+/**
+ * Path of ptxas: `$PTXAS`, then `$CUDA_HOME/bin/ptxas`, `/usr/local/cuda/bin/ptxas`, then `ptxas`
+ * on `PATH`; undefined if none. `PTXAS=off` disables it (to run the suite as a machine without
+ * the toolkit would).
+ */
 export function findPtxas(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.PTXAS === 'off') return undefined;
   const candidates = [env.PTXAS, env.CUDA_HOME && join(env.CUDA_HOME, 'bin', 'ptxas'), '/usr/local/cuda/bin/ptxas'];
   for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'ptxas'));
   return candidates.find((c): c is string => !!c && executable(c));

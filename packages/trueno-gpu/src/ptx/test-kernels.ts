@@ -56,6 +56,8 @@ export function buildAllOpsKernel(): Kernel {
     k.mma('bf16', [pb, pb, pb, pb], [pb, pb], d, d);
     k.stv('global', 'f32', addr, 32, d);
     k.when(k.setp('ne', 'f32', sel, 0), () => k.st('global', 'u8', addr, 48, 7));
+    k.membar('gl');
+    k.st('global', 'u32', addr, 52, k.ballot(k.vote('any', k.setp('gt', 'f32', sel, 0))));
     k.forRange('u32', 0, n, 1, (j) => void k.add('u32', j, 1), true);
   });
   return k.build();

@@ -46,6 +46,15 @@ export function mulExact(a: number, b: number): number {
   return Number.isSafeInteger(p) ? p : checked64(Number(BigInt(a) * BigInt(b)));
 }
 
+/** Round half to even (IEEE roundToIntegralTiesToEven); non-finite values unchanged. */
+function rintEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const f = Math.floor(x);
+  const d = x - f;
+  const r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  return r === 0 ? (x < 0 ? -0 : 0) : r;
+}
+
 /** cvt: float rounding modes, float→int rounding with saturation, int widening / narrowing. */
 export function compileCvt(i: Extract<Instr, { op: 'cvt' }>, L: RegLayout, R: R): (t: EmuThread) => void {
   const { dtype, stype } = i;
@@ -55,6 +64,13 @@ export function compileCvt(i: Extract<Instr, { op: 'cvt' }>, L: RegLayout, R: R)
   const w = writer(i.d, dtype, L);
   const rnd = i.rnd;
   const fz = i.ftz ? flush : (x: number): number => x;
+  if ((dtype === 'f32' || dtype === 'f64') && (rnd === 'rni' || rnd === 'rzi' || rnd === 'rmi' || rnd === 'rpi')) {
+    // Float to integral float (cvt.rni.f32.f32 …): the value rounded to an integer, kept a float;
+    // NaN and ±inf pass through, -0 stays -0 (as Math.trunc/floor/ceil keep it).
+    const toInt = rnd === 'rzi' ? Math.trunc : rnd === 'rmi' ? Math.floor : rnd === 'rpi' ? Math.ceil : rintEven;
+    const sat = i.sat ? (x: number): number => (x !== x ? 0 : Math.min(1, Math.max(0, x))) : (x: number): number => x;
+    return dtype === 'f64' ? (t) => w(t, sat(toInt(a(t)))) : (t) => w(t, fz(sat(Math.fround(toInt(fz(a(t)))))));
+  }
   if (dtype === 'f32' || dtype === 'f64') {
     const mode = rnd === 'rz' || rnd === 'rm' || rnd === 'rp' ? rnd : 'rn';
     const sat = i.sat ? (x: number): number => (x !== x ? 0 : Math.min(1, Math.max(0, x))) : (x: number): number => x;

@@ -88,6 +88,16 @@ describe('emulator numerics', () => {
     for (let j = 0; j < 32; j++) expect(f[j]).toBe(Math.fround(ints[j]));
   });
 
+  it('cvt.{rni,rzi,rmi,rpi}.f32.f32 round to an integral float (ties to even for rni); NaN and ±inf pass', () => {
+    const xs = padTo32([2.5, 3.5, -2.5, -0.5, 0.49999997, 7.9, -7.9, 1e20, 4194305.5, Infinity, -Infinity, NaN]);
+    const run = (rnd: 'rni' | 'rzi' | 'rmi' | 'rpi') => [...runMap(mapKernel('f32', 'f32', (k, v) => k.cvt('f32', 'f32', v, { rnd })), xs).f32('out', 12)];
+    const big = Math.fround(1e20);
+    expect(run('rni')).toEqual([2, 4, -2, -0, 0, 8, -8, big, 4194306, Infinity, -Infinity, NaN]);
+    expect(run('rzi')).toEqual([2, 3, -2, -0, 0, 7, -7, big, 4194305, Infinity, -Infinity, NaN]);
+    expect(run('rmi')).toEqual([2, 3, -3, -1, 0, 7, -8, big, 4194305, Infinity, -Infinity, NaN]);
+    expect(run('rpi')).toEqual([3, 4, -2, -0, 1, 8, -7, big, 4194306, Infinity, -Infinity, NaN]);
+  });
+
   it('integer ALU: mul.lo/hi/wide, mad, shifts past the width, min/max signedness, neg/abs/not', () => {
     const k = new KernelBuilder('alu');
     const p = k.param('out', 'u64');

@@ -51,3 +51,16 @@ export {
 export { MIN_SPLIT_CHUNK, attentionDecodeSplitPlan, buildAttentionDecodePartial, buildAttentionDecodeReduce, type SplitPlan } from './attention-decode-split.js';
 export { PREFILL_QUERIES, PREFILL_TILE, PREFILL_UNROLL, attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference, buildAttentionPrefill } from './attention-prefill.js';
 export { KV_STORE_THREADS, buildKvStore, kvStoreCost, kvStoreLaunch, kvStoreReference } from './kv-store.js';
+export { H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
+export { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse } from './tolerances.js';
+export { F16_GEMM, GEMM_FORMATS, quantGemmFormat, type F16Run, type GemmWeightFormat } from './gemm-mma-formats.js';
+export { GEMM_THREADS, GEMM_TILE_M, GEMM_TILE_N, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, type GemmMmaBuildOptions } from './gemm-mma.js';
+export {
+  gemmMmaCost,
+  gemmMmaF16Reference,
+  gemmMmaPredictedMicros,
+  gemmMmaPreferred,
+  gemmMmaReference,
+  gemvPathPredictedMicros,
+  type GemmCost,
+} from './gemm-mma-model.js';

@@ -38,3 +38,9 @@ export const H100_F32_TFLOPS = 67;
 export function predictedMicrosRoofline(cost: KernelCost, bandwidthGBs = H100_BANDWIDTH_GBS, tflops = H100_F32_TFLOPS): number {
   return Math.max(predictedMicros(cost, bandwidthGBs), (cost.flops / (tflops * 1e12)) * 1e6);
 }
+
+/**
+ * Dense f16 tensor-core peak of an H100 SXM with f32 accumulation, TFLOP/s (989 in NVIDIA's
+ * datasheet; 1979 is the 2:4-sparse figure): the compute roof of the mma.sync GEMM (gemm-mma.ts).
+ */
+export const H100_F16_TENSOR_TFLOPS = 990;

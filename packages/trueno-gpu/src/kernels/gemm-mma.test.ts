@@ -1,0 +1,191 @@
+import { GGMLType, dequantize, fp16ToFp32, fp32Bits, fp32FromBits, fp32ToFp16, quantize } from '@sovereign/trueno';
+import { describe, expect, it } from 'vitest';
+import { emulate } from '../emu/emulate.js';
+import { EmuMemory } from '../emu/memory.js';
+import { launch } from '../emu/test-launch.js';
+import { SM_TARGETS, emitModule, type Kernel } from '../ptx/kernel.js';
+import { assemblePtx, ptxasForTests } from '../ptx/ptxas.js';
+import { GEMM_FORMATS } from './gemm-mma-formats.js';
+import { gemmMmaCost, gemmMmaF16Reference, gemmMmaPredictedMicros, gemmMmaPreferred, gemmMmaReference, gemvPathPredictedMicros } from './gemm-mma-model.js';
+import { GEMM_THREADS, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch } from './gemm-mma.js';
+import { seeded } from './gemv-conformance.js';
+import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
+import { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse, nmse } from './tolerances.js';
+
+const kernels = new Map<GGMLType, Kernel>();
+function kernelFor(type: GGMLType): Kernel {
+  let kern = kernels.get(type);
+  if (!kern) kernels.set(type, (kern = buildGemmMma({ sm: 'sm_80', type })));
+  return kern;
+}
+
+/** Runs the GEMM in the emulator; y is (nTok, nOut). */
+function runGemm(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number): Float32Array {
+  const { grid, block } = gemmMmaLaunch(nTok, nOut);
+  return launch(kernelFor(type), grid, block, { w, x, y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K }).f32('y', nTok * nOut);
+}
+
+/**
+ * Runs the GEMM with buffer `last` allocated at the very end of emulated memory, so a read even
+ * one byte past it faults (with the test helper's layout it could land in the next buffer).
+ */
+function runGemmTight(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, last: 'w' | 'x'): Float32Array {
+  const bufs: [string, ArrayBufferView | number][] = [['y', nTok * nOut * 4], last === 'w' ? ['x', x] : ['w', w], last === 'w' ? ['w', w] : ['x', x]];
+  let top = 256;
+  for (const [, b] of bufs) top = Math.ceil(top / 256) * 256 + (typeof b === 'number' ? b : b.byteLength);
+  const mem = new EmuMemory(top - 256);
+  const addr: Record<string, number> = {};
+  for (const [name, b] of bufs) addr[name] = typeof b === 'number' ? mem.alloc(b) : mem.upload(b);
+  expect(addr[last] + (last === 'w' ? w.byteLength : x.byteLength)).toBe(mem.bytes.length);
+  const { grid, block } = gemmMmaLaunch(nTok, nOut);
+  emulate(kernelFor(type), { grid, block, memory: mem, params: { ...addr, n_out: nOut, n_tok: nTok, k: K } });
+  return mem.readF32(addr.y, nTok * nOut);
+}
+
+function weights(type: GGMLType, nOut: number, K: number, seed: number): Uint8Array {
+  return quantize(type, seeded(nOut * K, seed));
+}
+
+describe('gemm_mma conformance (emulated)', () => {
+  // [type, nTok, nOut, K]: odd token and output counts around the 64 × 64 tile, K a multiple of the block.
+  const shapes: [string, GGMLType, number, number, number][] = [
+    ['q8_0', GGMLType.Q8_0, 1, 1, 32],
+    ['q8_0', GGMLType.Q8_0, 3, 7, 96],
+    ['q8_0', GGMLType.Q8_0, 17, 65, 64],
+    ['q8_0', GGMLType.Q8_0, 33, 127, 96],
+    ['q8_0', GGMLType.Q8_0, 70, 1023, 32],
+    ['q4_k', GGMLType.Q4_K, 1, 7, 256],
+    ['q4_k', GGMLType.Q4_K, 3, 65, 512],
+    ['q4_k', GGMLType.Q4_K, 17, 1, 256],
+    ['q4_k', GGMLType.Q4_K, 33, 1023, 256],
+    ['q4_k', GGMLType.Q4_K, 70, 127, 256],
+    ['f16', GGMLType.F16, 1, 65, 96],
+    ['f16', GGMLType.F16, 70, 7, 32],
+    ['f16', GGMLType.F16, 33, 127, 64],
+    ['q4_0', GGMLType.Q4_0, 17, 65, 64],
+    ['q5_0', GGMLType.Q5_0, 3, 127, 96],
+    ['q5_k', GGMLType.Q5_K, 33, 7, 256],
+    ['q6_k', GGMLType.Q6_K, 70, 65, 256],
+  ];
+  it.each(shapes)('%s (ggml type %i): %i tokens × %i outputs, K = %i: f16-rounded reference (tight) and exact f32 reference', (_, type, nTok, nOut, K) => {
+    const w = weights(type, nOut, K, nOut * 131 + K);
+    const x = seeded(nTok * K, nTok * 7 + K);
+    const y = runGemm(type, w, x, nTok, nOut, K);
+    expect(y.every(Number.isFinite)).toBe(true);
+    expect(nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K))).toBeLessThan(gemmMmaF16Nmse(K));
+    expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
+  });
+
+  it.each([GGMLType.Q8_0, GGMLType.Q4_K, GGMLType.F16])('type %i (ggml): edge tiles never read past the end of W or X', (type) => {
+    const [nTok, nOut, K] = [5, 67, gemmFormatFor(type).kMultiple];
+    const w = weights(type, nOut, K, 3);
+    const x = seeded(nTok * K, 4);
+    const ref = gemmMmaF16Reference(type, w, x, nTok, nOut, K);
+    for (const last of ['w', 'x'] as const) expect(nmse(runGemmTight(type, w, x, nTok, nOut, K, last), ref)).toBeLessThan(gemmMmaF16Nmse(K));
+  });
+
+  it.each([GGMLType.Q8_0, GGMLType.Q4_K])('type %i (ggml): a corrupted weight block trips both bounds, one flipped quant bit the tight one', (type) => {
+    const f = gemmFormatFor(type);
+    const [nTok, nOut, K] = [17, 7, 2 * f.qk];
+    const w = weights(type, nOut, K, 21);
+    const x = seeded(nTok * K, 22);
+    const ref16 = gemmMmaF16Reference(type, w, x, nTok, nOut, K);
+    const ref32 = gemmMmaReference(type, w, x, nTok, nOut, K);
+    // The block's f16 scale d (Q8_0 at byte 0, Q4_K at byte 0) zeroed: block 1 of row 3 contributes nothing.
+    const zeroed = w.slice();
+    const at = 3 * (K / f.qk) * f.blockBytes + f.blockBytes;
+    zeroed[at] = 0;
+    zeroed[at + 1] = 0;
+    const yz = runGemm(type, zeroed, x, nTok, nOut, K);
+    expect(nmse(yz, ref16)).toBeGreaterThan(gemmMmaF16Nmse(K));
+    expect(nmse(yz, ref32)).toBeGreaterThan(GEMM_MMA_VS_F32_NMSE);
+    // A high bit of the block's last quant byte flipped (one or two weights change).
+    const flipped = w.slice();
+    flipped[at + f.blockBytes - 1] ^= 0x40;
+    expect(nmse(runGemm(type, flipped, x, nTok, nOut, K), ref16)).toBeGreaterThan(gemmMmaF16Nmse(K));
+  });
+});
+
+describe('gemm_mma tolerance', () => {
+  /** f32 `s` truncated toward zero, then `extra` more ulps toward zero. */
+  function truncate(s: number, extra: number): number {
+    let r = Math.fround(s);
+    if (Math.abs(r) > Math.abs(s)) r = fp32FromBits(fp32Bits(r) - 1);
+    for (let i = 0; i < extra && r !== 0; i++) r = fp32FromBits(fp32Bits(r) - 1);
+    return r;
+  }
+
+  it.each([4864, 18944])('holds for a tensor core that truncates each mma sum and loses one more ulp (K = %i)', (K) => {
+    const [nTok, nOut, type] = [4, 16, GGMLType.Q8_0];
+    const w = weights(type, nOut, K, 1);
+    const x = seeded(nTok * K, 2);
+    const h = (v: number): number => fp16ToFp32(fp32ToFp16(v));
+    const wf = dequantize(type, w, nOut * K).map(h);
+    const xf = x.map(h);
+    const y = new Float32Array(nTok * nOut);
+    for (let t = 0; t < nTok; t++) {
+      for (let r = 0; r < nOut; r++) {
+        let acc = 0;
+        for (let k0 = 0; k0 < K; k0 += 16) {
+          let s = acc;
+          for (let i = k0; i < k0 + 16; i++) s += wf[r * K + i] * xf[t * K + i];
+          acc = truncate(s, 1);
+        }
+        y[t * nOut + r] = acc;
+      }
+    }
+    const e = nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K));
+    expect(e).toBeGreaterThan(gemmMmaF16Nmse(K) / 1000); // the model does perturb
+    expect(e).toBeLessThan(gemmMmaF16Nmse(K));
+  });
+});
+
+describe('gemm_mma model', () => {
+  it('tiles 64 × 64 with 128 threads and rejects types without a loader', () => {
+    expect(gemmMmaLaunch(70, 1023)).toEqual({ grid: [16, 2, 1], block: [GEMM_THREADS, 1, 1] });
+    expect(gemmMmaLaunch(1, 1)).toEqual({ grid: [1, 1, 1], block: [128, 1, 1] });
+    expect(() => gemmFormatFor(GGMLType.Q4_1)).toThrow(UnsupportedGemmTypeError);
+    expect(() => buildGemmMma({ sm: 'sm_80', type: GGMLType.F32 })).toThrow(/supported are f16, q8_0/);
+    expect([...GEMM_FORMATS.values()].map((f) => `${f.id}:${f.kStep}`)).toEqual(['f16:32', 'q8_0:32', 'q4_0:32', 'q5_0:32', 'q4_k:64', 'q5_k:64', 'q6_k:64']);
+  });
+
+  it('counts bytes once and flops on padded tiles; prefers the GEMM from 17 tokens (two GEMV passes) on', () => {
+    // Qwen2.5-0.5B FFN gate: 4864 outputs of K = 896 (Q8_0).
+    const c = gemmMmaCost(GGMLType.Q8_0, 100, 4864, 896);
+    expect(c.bytes).toBe(4864 * 28 * 34 + 100 * 896 * 4 + 100 * 4864 * 4);
+    expect(c.flops).toBe(2 * 100 * 4864 * 896);
+    expect(c.paddedFlops).toBe(2 * 128 * 4864 * 896);
+    const us = gemmMmaPredictedMicros(c);
+    expect(us).toBeCloseTo(Math.max((c.bytes / (H100_BANDWIDTH_GBS * 1e9)) * 1e6, (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6), 9);
+    for (const type of [GGMLType.Q8_0, GGMLType.Q4_K]) {
+      for (const [nOut, K] of [
+        [4864, 896 * 2],
+        [896, 4864],
+      ]) {
+        const k = type === GGMLType.Q4_K ? Math.ceil(K / 256) * 256 : K;
+        expect(gemmMmaPreferred(type, 16, nOut, k)).toBe(false);
+        expect(gemmMmaPreferred(type, 17, nOut, k)).toBe(true);
+        expect(gemmMmaPreferred(type, 512, nOut, k)).toBe(true);
+      }
+    }
+    // A 512-token prompt: one W pass instead of 32.
+    const gemm = gemmMmaPredictedMicros(gemmMmaCost(GGMLType.Q4_K, 512, 4864, 1024));
+    expect(gemvPathPredictedMicros(GGMLType.Q4_K, 512, 4864, 1024) / gemm).toBeGreaterThan(3);
+  });
+});
+
+describe.each(SM_TARGETS)('gemm_mma ptxas %s', (sm) => {
+  const ptxas = ptxasForTests();
+  it.skipIf(!ptxas)('assembles every format without spills', () => {
+    const ks = [...GEMM_FORMATS.keys()].map((type) => buildGemmMma({ sm, type }));
+    const r = assemblePtx(emitModule(sm, ks), sm, ptxas);
+    expect(r.log).not.toMatch(/error/i);
+    expect(r.ok).toBe(true);
+    expect(r.functions.length).toBe(ks.length);
+    for (const f of r.functions) {
+      expect(f.spillStores, `${f.name} spills`).toBe(0);
+      expect(f.registers, `${f.name} registers`).toBeLessThanOrEqual(128);
+      console.log(`${sm} ${f.name}: ${f.registers} registers, ${f.sharedBytes} bytes shared, ${f.spillStores} spill bytes`);
+    }
+  });
+});

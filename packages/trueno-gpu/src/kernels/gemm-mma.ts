@@ -1,0 +1,195 @@
+/**
+ * Tensor-core GEMM for prompt prefill: Y (nTok, nOut) = X (nTok, K) · Wᵀ, W a GGUF weight (nOut
+ * rows of K values) in ggml's block layout exactly as stored in the file, X and Y f32.
+ *
+ * Numerics: X is rounded to f16 (`cvt.rn.f16x2.f32`) and W dequantized to f32 exactly as trueno's
+ * dequantizer does, then rounded to f16 (gemm-mma-formats.ts), as both are staged into shared
+ * memory; `mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32` multiplies them exactly and adds
+ * into f32 accumulators. So the kernel computes `gemmMmaF16Reference` up to f32 accumulation
+ * rounding, and differs from the exact `gemmMmaReference` by the f16 input rounding (relative
+ * 2⁻¹¹ per value; see GEMM_MMA_* in tolerances.ts). |X| must stay below 65504 (f16's largest
+ * value); larger activations become ±inf (llama.cpp's cuBLAS prefill path converts to f16 too).
+ *
+ * Tiling: a block (4 warps, 128 threads) computes a GEMM_TILE_M × GEMM_TILE_N (64 × 64) tile of Y.
+ * Per K-step (32 values, 64 for 256-value K-quants) every thread converts 8-value chunks of X rows
+ * (two ld.global.v4.f32) and of W rows (the format's loader) into the tiles sX, sW (row-major
+ * (64, kStep) f16, rows padded by 8 halves so that the 8 rows a fragment load touches fall in
+ * distinct banks), bar.sync, then warp (wm, wn) of the 2 × 2 warp grid runs 2 × 4 mma tiles of
+ * 16 × 8 per 16 values of K (32 f32 accumulators per lane), and bar.sync again before the tiles
+ * are overwritten. A fragments are 32-bit loads of sX rows (A row-major = X), B fragments 32-bit
+ * loads of sW rows (B column-major = W rows), as the PTX ISA's m16n8k16 layouts place pairs of
+ * consecutive k in one register.
+ *
+ * Edges: tile rows past nTok / nOut load the last valid row instead (clamped addresses, never out
+ * of bounds) and their outputs are not stored; K must be a multiple of the format's kMultiple
+ * (32, 256 for K-quants, 32 for F16), or the backend uses the GEMV path.
+ *
+ * When it beats the GEMV path (gemm-mma-model.ts, `gemmMmaPreferred`): the batched GEMV reads W
+ * once per 16 tokens, this kernel once per launch (its re-reads per 64-token tile come from L2),
+ * and its f16 tensor-core work stays under the H100 bandwidth roof up to ~64 tokens per tile, so
+ * by the roofline it wins from nTok ≥ 17 (two GEMV passes) on; below that the GEMV is used.
+ *
+ * Parameters, in order: `w` (u64, 16-byte aligned), `x` (u64, (nTok, K) f32, 16-byte aligned),
+ * `y` (u64, (nTok, nOut) f32), `n_out` (u32), `n_tok` (u32), `k` (u32).
+ */
+import { type GGMLType, dtypeInfo } from '@sovereign/trueno';
+import { KernelBuilder } from '../ptx/builder.js';
+import type { Kernel, SmTarget } from '../ptx/kernel.js';
+import type { Reg } from '../ptx/types.js';
+import { GEMM_FORMATS, type GemmWeightFormat } from './gemm-mma-formats.js';
+import type { LaunchGeometry } from './ops-common.js';
+
+/** Tokens (rows of X and Y) per block tile. */
+export const GEMM_TILE_M = 64;
+/** Outputs (rows of W, columns of Y) per block tile. */
+export const GEMM_TILE_N = 64;
+/** Threads per block: a 2 × 2 grid of warps, each owning a 32 × 32 sub-tile. */
+export const GEMM_THREADS = 128;
+/** f16 padding per shared tile row (16 bytes): row strides of 80 / 144 bytes spread a fragment's 8 rows over all banks. */
+const ROW_PAD = 8;
+
+/** Thrown for a weight type the GEMM has no loader for. */
+export class UnsupportedGemmTypeError extends Error {
+  override name = 'UnsupportedGemmTypeError';
+}
+
+/** The GEMM weight format of `type`; throws {@link UnsupportedGemmTypeError} naming the supported ones. */
+export function gemmFormatFor(type: GGMLType): GemmWeightFormat {
+  const f = GEMM_FORMATS.get(type);
+  if (!f) {
+    const names = [...GEMM_FORMATS.keys()].map((t) => dtypeInfo(t).name).join(', ');
+    throw new UnsupportedGemmTypeError(`no tensor-core GEMM for ${dtypeInfo(type).name} weights: supported are ${names} (use the GEMV kernels per 16 tokens, or the CPU backend)`);
+  }
+  return f;
+}
+
+/** Options of a GEMM build. */
+export interface GemmMmaBuildOptions {
+  readonly sm: SmTarget;
+  /** ggml type of W. */
+  readonly type: GGMLType;
+}
+
+/** Grid and block of a GEMM over nTok tokens and nOut outputs: x over output tiles, y over token tiles. */
+export function gemmMmaLaunch(nTok: number, nOut: number): LaunchGeometry {
+  if (!Number.isInteger(nTok) || !Number.isInteger(nOut) || nTok < 1 || nOut < 1) throw new RangeError(`GEMM needs positive integer nTok and nOut, got ${nTok} × ${nOut}`);
+  return { grid: [Math.ceil(nOut / GEMM_TILE_N), Math.ceil(nTok / GEMM_TILE_M), 1], block: [GEMM_THREADS, 1, 1] };
+}
+
+/** Builds `gemm_mma_<type>` (see the module comment). */
+export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
+  const fmt = gemmFormatFor(opts.type);
+  const KS = fmt.kStep;
+  const chunks = KS / 8; // 8-value chunks per tile row and K-step
+  const items = (GEMM_TILE_M * chunks) / GEMM_THREADS; // chunks per thread per tile
+  const rowsPerPass = GEMM_THREADS / chunks;
+  const stride = (KS + ROW_PAD) * 2; // bytes per shared tile row
+  const k = new KernelBuilder(`gemm_mma_${fmt.id}`);
+  // No .maxntid: with `.maxntid 128` ptxas 13's occupancy heuristic capped this kernel at 72
+  // registers and spilled 8-24 bytes (f16 on sm_89, q8_0 / q6_k on sm_90); unconstrained it uses
+  // 70-91 and spills nothing. Launches always use GEMM_THREADS.
+  k.doc = `Y (n_tok, n_out) = X (n_tok, k) * W^T, W ${fmt.id} in ggml block layout; f16 tiles ${GEMM_TILE_M}x${GEMM_TILE_N}x${KS}, mma.m16n8k16 f32 accumulate; target ${opts.sm}`;
+  const pw = k.param('w', 'u64');
+  const px = k.param('x', 'u64');
+  const py = k.param('y', 'u64');
+  const pn = k.param('n_out', 'u32');
+  const pt = k.param('n_tok', 'u32');
+  const pk = k.param('k', 'u32');
+  const sX = k.mov('u32', k.sharedArray('x_tile', GEMM_TILE_M * stride, 16)); // (64, kStep) f16, padded rows
+  const sW = k.mov('u32', k.sharedArray('w_tile', GEMM_TILE_N * stride, 16)); // (64, kStep) f16, padded rows
+  const w = k.ldGlobalPtr(pw);
+  const x = k.ldGlobalPtr(px);
+  const y = k.ldGlobalPtr(py);
+  const nOut = k.ldParam(pn);
+  const nTok = k.ldParam(pt);
+  const K = k.ldParam(pk);
+  const tid = k.special('tid.x');
+  const n0 = k.mul('u32', k.special('ctaid.x'), GEMM_TILE_N);
+  const m0 = k.mul('u32', k.special('ctaid.y'), GEMM_TILE_M);
+
+  k.comment('loader: thread owns chunk c of tile rows r0 + rowsPerPass*i; rows past the edge re-read the last row');
+  const c = k.and('b32', tid, chunks - 1);
+  const r0 = k.shr('u32', tid, Math.log2(chunks));
+  const lastTok = k.sub('u32', nTok, 1);
+  const lastOut = k.sub('u32', nOut, 1);
+  const wRowBytes = k.mul('u32', k.shr('u32', K, Math.log2(fmt.qk)), fmt.blockBytes);
+  const xRows: Reg[] = [];
+  const wRows: Reg[] = [];
+  const sRows: Reg[] = []; // byte offset of the thread's rows in either tile
+  for (let i = 0; i < items; i++) {
+    const r = k.add('u32', r0, rowsPerPass * i);
+    const xRow = k.mulWide('u32', k.min('u32', k.add('u32', m0, r), lastTok), k.mul('u32', K, 4));
+    xRows.push(k.add('u64', k.add('u64', x, xRow), k.mulWide('u32', c, 32)));
+    wRows.push(k.mad('u32', k.min('u32', k.add('u32', n0, r), lastOut), wRowBytes, w, undefined, 'wide'));
+    sRows.push(k.mul('u32', r, stride));
+  }
+  const xStore = sRows.map((s) => k.add('u32', k.add('u32', s, sX), k.shl('b32', c, 4)));
+
+  k.comment('mma fragments: lane = 4*group + tig; warp (wm, wn) owns tile rows 32wm.., columns 32wn..');
+  const lane = k.and('b32', tid, 31);
+  const warp = k.shr('u32', tid, 5);
+  const g = k.shr('u32', lane, 2);
+  const tig4 = k.shl('b32', k.and('b32', lane, 3), 2); // byte offset of k = 2*tig
+  const wm = k.shr('u32', warp, 1);
+  const wn = k.and('b32', warp, 1);
+  const aBase = k.add('u32', k.add('u32', sX, k.mul('u32', k.mad('u32', wm, 32, g), stride)), tig4);
+  const bBase = k.add('u32', k.add('u32', sW, k.mul('u32', k.mad('u32', wn, 32, g), stride)), tig4);
+  const acc = Array.from({ length: 2 }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => k.mov('f32', 0))));
+
+  k.forRange(
+    'u32',
+    0,
+    K,
+    KS,
+    (k0) => {
+      k.comment('stage X: 8 f32 per chunk -> f16 (cvt.rn)');
+      const xk = k.mulWide('u32', k0, 4);
+      for (let i = 0; i < items; i++) {
+        const at = k.add('u64', xRows[i], xk);
+        const lo = k.ldv('global', 'f32', 4, at, 0, { nc: true });
+        const hi = k.ldv('global', 'f32', 4, at, 16, { nc: true });
+        const v = [...lo, ...hi];
+        k.stv('shared', 'b32', xStore[i], 0, [0, 2, 4, 6].map((e) => k.cvtPack('f16x2', v[e + 1], v[e])));
+      }
+      k.comment(`stage W: ${fmt.id} chunks dequantized -> f16`);
+      for (let i = 0; i < items; i++) {
+        for (const run of fmt.load(k, wRows[i], k0, c)) {
+          const at = k.add('u32', k.add('u32', sRows[i], sW), k.shl('b32', run.at, 1));
+          k.stv('shared', 'b32', at, 0, run.pairs);
+        }
+      }
+      k.barSync();
+      for (let kk = 0; kk < KS; kk += 16) {
+        const kb = 2 * kk;
+        const a = [0, 1].map((mt) => [0, 8 * stride, 16, 8 * stride + 16].map((o) => k.ld('shared', 'b32', aBase, 16 * mt * stride + o + kb)));
+        const b = [0, 1, 2, 3].map((nt) => [0, 16].map((o) => k.ld('shared', 'b32', bBase, 8 * nt * stride + o + kb)));
+        for (let mt = 0; mt < 2; mt++) for (let nt = 0; nt < 4; nt++) k.mma('f16', a[mt], b[nt], acc[mt][nt], acc[mt][nt]);
+      }
+      k.barSync();
+    },
+    true,
+  );
+
+  k.comment('epilogue: acc[mt][nt][e] is Y[m0 + 32wm + 16mt + g + 8(e>>1)][n0 + 32wn + 8nt + 2tig + (e&1)]');
+  const row0 = k.add('u32', m0, k.mad('u32', wm, 32, g));
+  const col0 = k.add('u32', n0, k.add('u32', k.shl('b32', wn, 5), k.shr('u32', tig4, 1)));
+  const yCol = k.mad('u32', col0, 4, y, undefined, 'wide');
+  const rowOk: Reg[] = [];
+  const yRow: Reg[] = [];
+  for (let r = 0; r < 4; r++) {
+    const tok = k.add('u32', row0, 8 * r); // r = 2*mt + (e>>1)
+    rowOk.push(k.setp('lt', 'u32', tok, nTok));
+    yRow.push(k.add('u64', yCol, k.mulWide('u32', k.mul('u32', tok, nOut), 4)));
+  }
+  for (let nt = 0; nt < 4; nt++) {
+    for (let e1 = 0; e1 < 2; e1++) {
+      const colOk = k.setp('lt', 'u32', k.add('u32', col0, 8 * nt + e1), nOut);
+      for (let r = 0; r < 4; r++) {
+        const ok = k.and('pred', rowOk[r], colOk);
+        k.when(ok, () => k.st('global', 'f32', yRow[r], 4 * (8 * nt + e1), acc[r >> 1][nt][2 * (r & 1) + e1]));
+      }
+    }
+  }
+  k.ret();
+  return k.build();
+}

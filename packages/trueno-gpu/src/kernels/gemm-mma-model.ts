@@ -70,18 +70,79 @@ export function gemmMmaPredictedMicros(cost: GemmCost, bandwidthGBs = H100_BANDW
   return Math.max(predictedMicros(cost, bandwidthGBs), (cost.paddedFlops / (tflops * 1e12)) * 1e6);
 }
 
+/** Streaming multiprocessors of an H100 SXM. */
+export const H100_SMS = 132;
+/** The clock (GHz) at which NVIDIA's 990 TFLOPS f16 figure is quoted (132 SMs × 4096 flops per clock). */
+export const H100_TENSOR_CLOCK_GHZ = 1.83;
+/** Warp instructions an H100 issues per second: 4 schedulers per SM, one instruction each per clock. */
+export const H100_WARP_ISSUE_PER_S = H100_SMS * 4 * H100_TENSOR_CLOCK_GHZ * 1e9;
+
 /**
- * Predicted µs of the same product on the GEMV path: ceil(nTok / 16) batched launches, each
- * reading W once (memory-bound, the GEMV's own model).
+ * PTX warp instructions the GEMM executes per m16n8k16 mma (loaders, fragment loads, mma,
+ * barriers, loop), emulated at 64 tokens × 64 outputs × K = 1024; the test re-measures them.
+ * Most of it is the W loader (dequantization is done once per 64-token tile; F16 only copies).
  */
-export function gemvPathPredictedMicros(type: GGMLType, nTok: number, nOut: number, K: number, bandwidthGBs = H100_BANDWIDTH_GBS): number {
-  const f = gemmFormatFor(type);
-  const wBytes = nOut * (K / f.qk) * f.blockBytes;
-  const passes = Math.ceil(nTok / MAX_GEMV_BATCH);
-  return predictedMicros({ bytes: passes * wBytes + nTok * K * 4 + nTok * nOut * 4, flops: 2 * nTok * nOut * K }, bandwidthGBs);
+export const GEMM_WARP_INSTR_PER_MMA: Readonly<Record<string, number>> = { f16: 5.91, q8_0: 11.03, q4_0: 13.16, q5_0: 16.91, q4_k: 16.28, q5_k: 19.9, q6_k: 20.03 };
+
+/**
+ * PTX thread instructions of the batched GEMV (gemv-common.ts) per weight: `one` for a batch of 1,
+ * `perToken` more per extra sequence (the M FMAs and x loads per weight), emulated at 8 rows ×
+ * K = 4096 with batches 1 and 16; the test re-measures them. F16 has no GEMV kernel.
+ */
+export const GEMV_THREAD_INSTR_PER_WEIGHT: Readonly<Record<string, { readonly one: number; readonly perToken: number }>> = {
+  q8_0: { one: 6.415, perToken: 1.719 },
+  q4_0: { one: 7.665, perToken: 1.719 },
+  q5_0: { one: 11.415, perToken: 1.719 },
+  q4_k: { one: 11.665, perToken: 2.844 },
+  q5_k: { one: 15.29, perToken: 2.844 },
+  q6_k: { one: 15.165, perToken: 1.719 },
+};
+
+/** A prediction in µs: each bound and the largest, which is the prediction. */
+export interface GemmPrediction {
+  readonly memory: number;
+  readonly tensor: number;
+  /** Instruction issue, from PTX counts (a proxy: ptxas fuses some PTX instructions in SASS). */
+  readonly issue: number;
+  readonly total: number;
 }
 
-/** Whether the roofline model prefers the tensor-core GEMM over the GEMV path for this product. */
+/** The GEMM under the memory, tensor-core and issue bounds. */
+export function gemmMmaPredict(type: GGMLType, nTok: number, nOut: number, K: number): GemmPrediction {
+  const c = gemmMmaCost(type, nTok, nOut, K);
+  const memory = predictedMicros(c);
+  const tensor = (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6;
+  const mmas = c.paddedFlops / (2 * 16 * 8 * 16);
+  const issue = ((mmas * GEMM_WARP_INSTR_PER_MMA[gemmFormatFor(type).id]) / H100_WARP_ISSUE_PER_S) * 1e6;
+  return { memory, tensor, issue, total: Math.max(memory, tensor, issue) };
+}
+
+/**
+ * The same product on the GEMV path: ceil(nTok / 16) batched launches, each reading W once
+ * (memory) and issuing the GEMV's instructions for its batch (issue); f32 FMAs, no tensor term.
+ * Undefined for F16, which has no GEMV kernel.
+ */
+export function gemvPathPredict(type: GGMLType, nTok: number, nOut: number, K: number): GemmPrediction | undefined {
+  const f = gemmFormatFor(type);
+  const counts = GEMV_THREAD_INSTR_PER_WEIGHT[f.id];
+  if (!counts) return undefined;
+  const wBytes = nOut * (K / f.qk) * f.blockBytes;
+  const passes = Math.ceil(nTok / MAX_GEMV_BATCH);
+  const memory = predictedMicros({ bytes: passes * wBytes + nTok * K * 4 + nTok * nOut * 4, flops: 2 * nTok * nOut * K });
+  let threadInstr = 0;
+  for (let t = 0; t < nTok; t += MAX_GEMV_BATCH) threadInstr += (counts.one + counts.perToken * (Math.min(MAX_GEMV_BATCH, nTok - t) - 1)) * nOut * K;
+  const issue = (threadInstr / 32 / H100_WARP_ISSUE_PER_S) * 1e6;
+  return { memory, tensor: 0, issue, total: Math.max(memory, issue) };
+}
+
+/**
+ * Whether the model prefers the tensor-core GEMM over the GEMV path for this product (always for
+ * F16 weights, which have no GEMV). By the memory and tensor roofs alone the GEMM wins from 17
+ * tokens on (the GEMV's second pass over W); with the PTX issue counts it wins from 3 to 5 tokens
+ * (the test prints the thresholds for Qwen2.5 shapes), because the batched GEMV pays one f32 FMA
+ * plus address work per weight and token while the tensor cores absorb the multiply-adds.
+ */
 export function gemmMmaPreferred(type: GGMLType, nTok: number, nOut: number, K: number): boolean {
-  return gemmMmaPredictedMicros(gemmMmaCost(type, nTok, nOut, K)) < gemvPathPredictedMicros(type, nTok, nOut, K);
+  const gemv = gemvPathPredict(type, nTok, nOut, K);
+  return !gemv || gemmMmaPredict(type, nTok, nOut, K).total < gemv.total;
 }

@@ -6,9 +6,21 @@ import { launch } from '../emu/test-launch.js';
 import { SM_TARGETS, emitModule, type Kernel } from '../ptx/kernel.js';
 import { assemblePtx, ptxasForTests } from '../ptx/ptxas.js';
 import { GEMM_FORMATS } from './gemm-mma-formats.js';
-import { gemmMmaCost, gemmMmaF16Reference, gemmMmaPredictedMicros, gemmMmaPreferred, gemmMmaReference, gemvPathPredictedMicros } from './gemm-mma-model.js';
+import {
+  GEMM_WARP_INSTR_PER_MMA,
+  GEMV_THREAD_INSTR_PER_WEIGHT,
+  gemmMmaCost,
+  gemmMmaF16Reference,
+  gemmMmaPredict,
+  gemmMmaPredictedMicros,
+  gemmMmaPreferred,
+  gemmMmaReference,
+  gemvPathPredict,
+} from './gemm-mma-model.js';
 import { GEMM_THREADS, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch } from './gemm-mma.js';
+import { gemvLaunch } from './gemv-common.js';
 import { seeded } from './gemv-conformance.js';
+import { buildGemvFor } from './gemv-formats.js';
 import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
 import { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse, nmse } from './tolerances.js';
 
@@ -149,28 +161,66 @@ describe('gemm_mma model', () => {
     expect([...GEMM_FORMATS.values()].map((f) => `${f.id}:${f.kStep}`)).toEqual(['f16:32', 'q8_0:32', 'q4_0:32', 'q5_0:32', 'q4_k:64', 'q5_k:64', 'q6_k:64']);
   });
 
-  it('counts bytes once and flops on padded tiles; prefers the GEMM from 17 tokens (two GEMV passes) on', () => {
+  it('counts bytes once and flops on padded tiles (roofline: max of memory and tensor-core time)', () => {
     // Qwen2.5-0.5B FFN gate: 4864 outputs of K = 896 (Q8_0).
     const c = gemmMmaCost(GGMLType.Q8_0, 100, 4864, 896);
     expect(c.bytes).toBe(4864 * 28 * 34 + 100 * 896 * 4 + 100 * 4864 * 4);
     expect(c.flops).toBe(2 * 100 * 4864 * 896);
     expect(c.paddedFlops).toBe(2 * 128 * 4864 * 896);
+    expect(c.l2Bytes).toBe(2 * 4864 * 28 * 34 + 76 * 100 * 896 * 4 + 100 * 4864 * 4);
     const us = gemmMmaPredictedMicros(c);
     expect(us).toBeCloseTo(Math.max((c.bytes / (H100_BANDWIDTH_GBS * 1e9)) * 1e6, (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6), 9);
-    for (const type of [GGMLType.Q8_0, GGMLType.Q4_K]) {
-      for (const [nOut, K] of [
-        [4864, 896 * 2],
-        [896, 4864],
-      ]) {
-        const k = type === GGMLType.Q4_K ? Math.ceil(K / 256) * 256 : K;
-        expect(gemmMmaPreferred(type, 16, nOut, k)).toBe(false);
-        expect(gemmMmaPreferred(type, 17, nOut, k)).toBe(true);
-        expect(gemmMmaPreferred(type, 512, nOut, k)).toBe(true);
+    const p = gemmMmaPredict(GGMLType.Q8_0, 100, 4864, 896);
+    expect(p.memory).toBeCloseTo((c.bytes / 3.35e12) * 1e6, 9);
+    expect(p.total).toBe(Math.max(p.memory, p.tensor, p.issue));
+  });
+
+  it('prefers the GEMM over the GEMV path from a few tokens on (Qwen2.5 shapes)', () => {
+    const shapes: [string, number, number][] = [
+      ['0.5b ffn_gate', 4864, 1024],
+      ['0.5b ffn_down', 896, 4864],
+      ['1.5b attn_q', 1536, 1536],
+      ['7b ffn_down', 3584, 18944],
+    ];
+    const lines: string[] = [];
+    for (const [name, nOut, K0] of shapes) {
+      for (const type of [GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K]) {
+        const K = Math.ceil(K0 / gemmFormatFor(type).kMultiple) * gemmFormatFor(type).kMultiple;
+        let t = 1;
+        while (!gemmMmaPreferred(type, t, nOut, K)) t++;
+        // Monotone past the threshold, and never needed below 2 tokens or after 17 (the roofline's own threshold).
+        for (const n of [t + 1, 17, 64, 512, 4096]) expect(gemmMmaPreferred(type, n, nOut, K)).toBe(true);
+        expect(t).toBeGreaterThanOrEqual(2);
+        expect(t).toBeLessThanOrEqual(17);
+        const g = gemmMmaPredict(type, 512, nOut, K);
+        const v = gemvPathPredict(type, 512, nOut, K)!;
+        lines.push(`${name} ${gemmFormatFor(type).id}: GEMM from ${t} tokens; 512 tokens: GEMM ${g.total.toFixed(1)} µs (issue ${g.issue.toFixed(1)}, tensor ${g.tensor.toFixed(1)}, memory ${g.memory.toFixed(1)}) vs GEMV ${v.total.toFixed(1)} µs`);
       }
     }
-    // A 512-token prompt: one W pass instead of 32.
-    const gemm = gemmMmaPredictedMicros(gemmMmaCost(GGMLType.Q4_K, 512, 4864, 1024));
-    expect(gemvPathPredictedMicros(GGMLType.Q4_K, 512, 4864, 1024) / gemm).toBeGreaterThan(3);
+    console.log(lines.join('\n'));
+    expect(gemmMmaPreferred(GGMLType.F16, 1, 896, 896)).toBe(true); // no F16 GEMV
+    expect(gemvPathPredict(GGMLType.F16, 1, 896, 896)).toBeUndefined();
+  });
+
+  it('instruction counts of the model match the emulated kernels', () => {
+    for (const [type, f] of GEMM_FORMATS) {
+      const [nTok, nOut, K] = [64, 64, 1024];
+      const w = weights(type, nOut, K, 5);
+      const { grid, block } = gemmMmaLaunch(nTok, nOut);
+      const r = launch(kernelFor(type), grid, block, { w, x: seeded(nTok * K, 6), y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K });
+      const perMma = r.stats.instructions / 32 / ((nTok / 16) * (nOut / 8) * (K / 16));
+      expect(perMma / GEMM_WARP_INSTR_PER_MMA[f.id], f.id).toBeCloseTo(1, 1);
+      const counts = GEMV_THREAD_INSTR_PER_WEIGHT[f.id];
+      if (!counts) continue;
+      const [rows, Kv] = [8, 4096];
+      const wv = weights(type, rows, Kv, 7);
+      const per = (M: number): number => {
+        const l = gemvLaunch(rows);
+        return launch(buildGemvFor(type, { sm: 'sm_80', batch: M }), l.grid, l.block, { w: wv, x: seeded(M * Kv, 8), y: M * rows * 4 }, { n_rows: rows, k: Kv }).stats.instructions / (rows * Kv);
+      };
+      expect(per(1) / counts.one, f.id).toBeCloseTo(1, 1);
+      expect(per(16) / (counts.one + 15 * counts.perToken), f.id).toBeCloseTo(1, 1);
+    }
   });
 });
 

@@ -25,9 +25,13 @@
  * (32, 256 for K-quants, 32 for F16), or the backend uses the GEMV path.
  *
  * When it beats the GEMV path (gemm-mma-model.ts, `gemmMmaPreferred`): the batched GEMV reads W
- * once per 16 tokens, this kernel once per launch (its re-reads per 64-token tile come from L2),
- * and its f16 tensor-core work stays under the H100 bandwidth roof up to ~64 tokens per tile, so
- * by the roofline it wins from nTok ≥ 17 (two GEMV passes) on; below that the GEMV is used.
+ * once per 16 tokens and issues one f32 FMA plus address work per weight and token; this kernel
+ * reads W once per launch (re-reads per 64-token tile come from L2) and dequantizes it once per
+ * 64-token tile. By the memory and tensor-core roofs alone it wins from nTok ≥ 17 (the GEMV's
+ * second pass over W); counting emulated PTX instructions as well (the kernels are issue-bound
+ * by that count: the GEMM at ~3× its tensor-core roof, mostly the W dequantization) it wins from
+ * nTok ≥ 3 (Q4_K, Q5_K), 4 (Q8_0, Q6_K) or 5 (Q4_0, Q5_0) on Qwen2.5 shapes, and by ~10× at 512
+ * tokens. F16 weights have no GEMV kernel, so they always take this one.
  *
  * Parameters, in order: `w` (u64, 16-byte aligned), `x` (u64, (nTok, K) f32, 16-byte aligned),
  * `y` (u64, (nTok, nOut) f32), `n_out` (u32), `n_tok` (u32), `k` (u32).

@@ -56,11 +56,18 @@ export { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse } from './tolerances.js';
 export { F16_GEMM, GEMM_FORMATS, quantGemmFormat, type F16Run, type GemmWeightFormat } from './gemm-mma-formats.js';
 export { GEMM_THREADS, GEMM_TILE_M, GEMM_TILE_N, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, type GemmMmaBuildOptions } from './gemm-mma.js';
 export {
+  GEMM_WARP_INSTR_PER_MMA,
+  GEMV_THREAD_INSTR_PER_WEIGHT,
+  H100_SMS,
+  H100_TENSOR_CLOCK_GHZ,
+  H100_WARP_ISSUE_PER_S,
   gemmMmaCost,
   gemmMmaF16Reference,
+  gemmMmaPredict,
   gemmMmaPredictedMicros,
   gemmMmaPreferred,
   gemmMmaReference,
-  gemvPathPredictedMicros,
+  gemvPathPredict,
   type GemmCost,
+  type GemmPrediction,
 } from './gemm-mma-model.js';

@@ -7,8 +7,8 @@
  * f32 accumulation of the mma partial sums.
  */
 import { type GGMLType, dequantize, fp16ToFp32, fp32ToFp16 } from '@sovereign/trueno';
-import { MAX_GEMV_BATCH, gemvReference } from './gemv-common.js';
-import { GEMM_TILE_M, GEMM_TILE_N, gemmFormatFor } from './gemm-mma.js';
+import { MAX_GEMV_BATCH, WARPS_PER_BLOCK, gemvReference } from './gemv-common.js';
+import { GEMM_TILE_N, type GemmTileM, gemmFormatFor } from './gemm-mma.js';
 import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS, type KernelCost, predictedMicros } from './kernel-model.js';
 
 /** Exact reference: Y (nTok, nOut) = X (nTok, K) · dequantize(W)ᵀ with f64 dots rounded to f32. */
@@ -41,27 +41,30 @@ export function gemmMmaF16Reference(type: GGMLType, w: Uint8Array, x: Float32Arr
 
 /** Bytes and flops of one GEMM launch. */
 export interface GemmCost extends KernelCost {
-  /** Multiply-adds the tensor cores run, tiles padded to 64 × 64 (times 2). */
+  /** Multiply-adds the tensor cores run, tiles padded to tileM × 64 (times 2). */
   readonly paddedFlops: number;
   /** Bytes the blocks read from L2 or memory: W once per token tile, X once per output tile. */
   readonly l2Bytes: number;
+  /** Thread blocks of the launch. */
+  readonly blocks: number;
 }
 
 /**
- * Cost of Y (nTok, nOut) = X · Wᵀ: device memory sees W, X and Y once (the re-reads of W per
- * 64-token tile and of X per 64-output tile hit the 50 MB L2 for these model sizes: a Qwen2.5
- * FFN weight is a few MB), flops 2·nTok·nOut·K.
+ * Cost of Y (nTok, nOut) = X · Wᵀ with `tileM`-token tiles: device memory sees W, X and Y once
+ * (the re-reads of W per token tile and of X per 64-output tile hit the 50 MB L2 for these model
+ * sizes: a Qwen2.5 FFN weight is a few MB), flops 2·nTok·nOut·K.
  */
-export function gemmMmaCost(type: GGMLType, nTok: number, nOut: number, K: number): GemmCost {
+export function gemmMmaCost(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64): GemmCost {
   const f = gemmFormatFor(type);
   const wBytes = nOut * (K / f.qk) * f.blockBytes;
-  const tilesM = Math.ceil(nTok / GEMM_TILE_M);
+  const tilesM = Math.ceil(nTok / tileM);
   const tilesN = Math.ceil(nOut / GEMM_TILE_N);
   return {
     bytes: wBytes + nTok * K * 4 + nTok * nOut * 4,
     flops: 2 * nTok * nOut * K,
-    paddedFlops: 2 * tilesM * GEMM_TILE_M * tilesN * GEMM_TILE_N * K,
+    paddedFlops: 2 * tilesM * tileM * tilesN * GEMM_TILE_N * K,
     l2Bytes: tilesM * wBytes + tilesN * nTok * K * 4 + nTok * nOut * 4,
+    blocks: tilesM * tilesN,
   };
 }
 
@@ -79,10 +82,14 @@ export const H100_WARP_ISSUE_PER_S = H100_SMS * 4 * H100_TENSOR_CLOCK_GHZ * 1e9;
 
 /**
  * PTX warp instructions the GEMM executes per m16n8k16 mma (loaders, fragment loads, mma,
- * barriers, loop), emulated at 64 tokens × 64 outputs × K = 1024; the test re-measures them.
- * Most of it is the W loader (dequantization is done once per 64-token tile; F16 only copies).
+ * barriers, loop) per token tile size, emulated at tileM tokens × 64 outputs × K = 1024; the test
+ * re-measures them. Most of it is the W loader (dequantization is done once per token tile; F16
+ * only copies), hence the 128-token tile's lower counts.
  */
-export const GEMM_WARP_INSTR_PER_MMA: Readonly<Record<string, number>> = { f16: 5.91, q8_0: 11.03, q4_0: 13.16, q5_0: 16.91, q4_k: 16.28, q5_k: 19.9, q6_k: 20.03 };
+export const GEMM_WARP_INSTR_PER_MMA: Readonly<Record<GemmTileM, Readonly<Record<string, number>>>> = {
+  64: { f16: 5.91, q8_0: 11.04, q4_0: 13.16, q5_0: 16.91, q4_k: 16.29, q5_k: 19.91, q6_k: 20.04 },
+  128: { f16: 5.34, q8_0: 7.9, q4_0: 8.96, q5_0: 10.84, q4_k: 10.46, q5_k: 12.27, q6_k: 12.33 },
+};
 
 /**
  * PTX thread instructions of the batched GEMV (gemv-common.ts) per weight: `one` for a batch of 1,
@@ -107,14 +114,26 @@ export interface GemmPrediction {
   readonly total: number;
 }
 
-/** The GEMM under the memory, tensor-core and issue bounds. */
-export function gemmMmaPredict(type: GGMLType, nTok: number, nOut: number, K: number): GemmPrediction {
-  const c = gemmMmaCost(type, nTok, nOut, K);
+/**
+ * The GEMM under the memory, tensor-core and issue bounds. Tensor and issue work is spread over
+ * min(132, blocks) SMs: a launch with fewer blocks than SMs leaves the rest idle (Qwen2.5-0.5B's
+ * 896-output projections have 14 output tiles). Latency (one block of 4 warps per SM cannot keep
+ * 4 schedulers busy) is not modelled, so small launches are predicted optimistically.
+ */
+export function gemmMmaPredict(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = gemmTileMFor(type, nTok, nOut, K)): GemmPrediction {
+  const c = gemmMmaCost(type, nTok, nOut, K, tileM);
   const memory = predictedMicros(c);
-  const tensor = (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6;
+  const busy = Math.min(H100_SMS, c.blocks) / H100_SMS;
+  const tensor = (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12 * busy)) * 1e6;
   const mmas = c.paddedFlops / (2 * 16 * 8 * 16);
-  const issue = ((mmas * GEMM_WARP_INSTR_PER_MMA[gemmFormatFor(type).id]) / H100_WARP_ISSUE_PER_S) * 1e6;
+  const issue = ((mmas * GEMM_WARP_INSTR_PER_MMA[tileM][gemmFormatFor(type).id]) / (H100_WARP_ISSUE_PER_S * busy)) * 1e6;
   return { memory, tensor, issue, total: Math.max(memory, tensor, issue) };
+}
+
+/** The token tile (64 or 128) the model predicts faster for this product (ties: 64, more blocks). */
+export function gemmTileMFor(type: GGMLType, nTok: number, nOut: number, K: number): GemmTileM {
+  if (nTok <= 64) return 64;
+  return gemmMmaPredict(type, nTok, nOut, K, 128).total < gemmMmaPredict(type, nTok, nOut, K, 64).total ? 128 : 64;
 }
 
 /**
@@ -131,16 +150,15 @@ export function gemvPathPredict(type: GGMLType, nTok: number, nOut: number, K: n
   const memory = predictedMicros({ bytes: passes * wBytes + nTok * K * 4 + nTok * nOut * 4, flops: 2 * nTok * nOut * K });
   let threadInstr = 0;
   for (let t = 0; t < nTok; t += MAX_GEMV_BATCH) threadInstr += (counts.one + counts.perToken * (Math.min(MAX_GEMV_BATCH, nTok - t) - 1)) * nOut * K;
-  const issue = (threadInstr / 32 / H100_WARP_ISSUE_PER_S) * 1e6;
+  const busy = Math.min(H100_SMS, Math.ceil(nOut / WARPS_PER_BLOCK)) / H100_SMS;
+  const issue = (threadInstr / 32 / (H100_WARP_ISSUE_PER_S * busy)) * 1e6;
   return { memory, tensor: 0, issue, total: Math.max(memory, issue) };
 }
 
 /**
  * Whether the model prefers the tensor-core GEMM over the GEMV path for this product (always for
- * F16 weights, which have no GEMV). By the memory and tensor roofs alone the GEMM wins from 17
- * tokens on (the GEMV's second pass over W); with the PTX issue counts it wins from 3 to 5 tokens
- * (the test prints the thresholds for Qwen2.5 shapes), because the batched GEMV pays one f32 FMA
- * plus address work per weight and token while the tensor cores absorb the multiply-adds.
+ * F16 weights, which have no GEMV). The thresholds it implies for Qwen2.5 shapes are printed by
+ * the test and summarised in gemm-mma.ts.
  */
 export function gemmMmaPreferred(type: GGMLType, nTok: number, nOut: number, K: number): boolean {
   const gemv = gemvPathPredict(type, nTok, nOut, K);

@@ -15,33 +15,34 @@ import {
   gemmMmaPredictedMicros,
   gemmMmaPreferred,
   gemmMmaReference,
+  gemmTileMFor,
   gemvPathPredict,
 } from './gemm-mma-model.js';
-import { GEMM_THREADS, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch } from './gemm-mma.js';
+import { type GemmTileM, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch } from './gemm-mma.js';
 import { gemvLaunch } from './gemv-common.js';
 import { seeded } from './gemv-conformance.js';
 import { buildGemvFor } from './gemv-formats.js';
 import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
 import { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse, nmse } from './tolerances.js';
 
-const kernels = new Map<GGMLType, Kernel>();
-function kernelFor(type: GGMLType): Kernel {
-  let kern = kernels.get(type);
-  if (!kern) kernels.set(type, (kern = buildGemmMma({ sm: 'sm_80', type })));
+const kernels = new Map<string, Kernel>();
+function kernelFor(type: GGMLType, tileM: GemmTileM = 64): Kernel {
+  let kern = kernels.get(`${type}/${tileM}`);
+  if (!kern) kernels.set(`${type}/${tileM}`, (kern = buildGemmMma({ sm: 'sm_80', type, tileM })));
   return kern;
 }
 
 /** Runs the GEMM in the emulator; y is (nTok, nOut). */
-function runGemm(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number): Float32Array {
-  const { grid, block } = gemmMmaLaunch(nTok, nOut);
-  return launch(kernelFor(type), grid, block, { w, x, y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K }).f32('y', nTok * nOut);
+function runGemm(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64): Float32Array {
+  const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
+  return launch(kernelFor(type, tileM), grid, block, { w, x, y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K }).f32('y', nTok * nOut);
 }
 
 /**
  * Runs the GEMM with buffer `last` allocated at the very end of emulated memory, so a read even
  * one byte past it faults (with the test helper's layout it could land in the next buffer).
  */
-function runGemmTight(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, last: 'w' | 'x'): Float32Array {
+function runGemmTight(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, last: 'w' | 'x', tileM: GemmTileM): Float32Array {
   const bufs: [string, ArrayBufferView | number][] = [['y', nTok * nOut * 4], last === 'w' ? ['x', x] : ['w', w], last === 'w' ? ['w', w] : ['x', x]];
   let top = 256;
   for (const [, b] of bufs) top = Math.ceil(top / 256) * 256 + (typeof b === 'number' ? b : b.byteLength);
@@ -49,8 +50,8 @@ function runGemmTight(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: numb
   const addr: Record<string, number> = {};
   for (const [name, b] of bufs) addr[name] = typeof b === 'number' ? mem.alloc(b) : mem.upload(b);
   expect(addr[last] + (last === 'w' ? w.byteLength : x.byteLength)).toBe(mem.bytes.length);
-  const { grid, block } = gemmMmaLaunch(nTok, nOut);
-  emulate(kernelFor(type), { grid, block, memory: mem, params: { ...addr, n_out: nOut, n_tok: nTok, k: K } });
+  const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
+  emulate(kernelFor(type, tileM), { grid, block, memory: mem, params: { ...addr, n_out: nOut, n_tok: nTok, k: K } });
   return mem.readF32(addr.y, nTok * nOut);
 }
 
@@ -79,6 +80,14 @@ describe('gemm_mma conformance (emulated)', () => {
     ['q5_k', GGMLType.Q5_K, 33, 7, 256],
     ['q6_k', GGMLType.Q6_K, 70, 65, 256],
   ];
+  const shapes128: [string, GGMLType, number, number, number][] = [
+    ['q8_0', GGMLType.Q8_0, 129, 65, 64],
+    ['q8_0', GGMLType.Q8_0, 3, 7, 32],
+    ['q4_k', GGMLType.Q4_K, 70, 127, 256],
+    ['f16', GGMLType.F16, 200, 33, 32],
+    ['q5_0', GGMLType.Q5_0, 17, 1, 32],
+    ['q6_k', GGMLType.Q6_K, 130, 7, 256],
+  ];
   it.each(shapes)('%s (ggml type %i): %i tokens × %i outputs, K = %i: f16-rounded reference (tight) and exact f32 reference', (_, type, nTok, nOut, K) => {
     const w = weights(type, nOut, K, nOut * 131 + K);
     const x = seeded(nTok * K, nTok * 7 + K);
@@ -88,12 +97,22 @@ describe('gemm_mma conformance (emulated)', () => {
     expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
   });
 
+  it.each(shapes128)('%s (ggml type %i), 128-token tiles: %i tokens × %i outputs, K = %i: both references', (_, type, nTok, nOut, K) => {
+    const w = weights(type, nOut, K, nOut * 17 + K);
+    const x = seeded(nTok * K, nTok * 5 + K);
+    const y = runGemm(type, w, x, nTok, nOut, K, 128);
+    expect(nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K))).toBeLessThan(gemmMmaF16Nmse(K));
+    expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
+  });
+
   it.each([GGMLType.Q8_0, GGMLType.Q4_K, GGMLType.F16])('type %i (ggml): edge tiles never read past the end of W or X', (type) => {
     const [nTok, nOut, K] = [5, 67, gemmFormatFor(type).kMultiple];
     const w = weights(type, nOut, K, 3);
     const x = seeded(nTok * K, 4);
     const ref = gemmMmaF16Reference(type, w, x, nTok, nOut, K);
-    for (const last of ['w', 'x'] as const) expect(nmse(runGemmTight(type, w, x, nTok, nOut, K, last), ref)).toBeLessThan(gemmMmaF16Nmse(K));
+    for (const tileM of [64, 128] as const) {
+      for (const last of ['w', 'x'] as const) expect(nmse(runGemmTight(type, w, x, nTok, nOut, K, last, tileM), ref)).toBeLessThan(gemmMmaF16Nmse(K));
+    }
   });
 
   it.each([GGMLType.Q8_0, GGMLType.Q4_K])('type %i (ggml): a corrupted weight block trips both bounds, one flipped quant bit the tight one', (type) => {
@@ -154,8 +173,10 @@ describe('gemm_mma tolerance', () => {
 
 describe('gemm_mma model', () => {
   it('tiles 64 × 64 with 128 threads and rejects types without a loader', () => {
-    expect(gemmMmaLaunch(70, 1023)).toEqual({ grid: [16, 2, 1], block: [GEMM_THREADS, 1, 1] });
+    expect(gemmMmaLaunch(70, 1023)).toEqual({ grid: [16, 2, 1], block: [128, 1, 1] });
     expect(gemmMmaLaunch(1, 1)).toEqual({ grid: [1, 1, 1], block: [128, 1, 1] });
+    expect(gemmMmaLaunch(300, 65, 128)).toEqual({ grid: [2, 3, 1], block: [256, 1, 1] });
+    expect(buildGemmMma({ sm: 'sm_80', type: GGMLType.Q4_K, tileM: 128 }).name).toBe('gemm_mma_q4_k_m128');
     expect(() => gemmFormatFor(GGMLType.Q4_1)).toThrow(UnsupportedGemmTypeError);
     expect(() => buildGemmMma({ sm: 'sm_80', type: GGMLType.F32 })).toThrow(/supported are f16, q8_0/);
     expect([...GEMM_FORMATS.values()].map((f) => `${f.id}:${f.kStep}`)).toEqual(['f16:32', 'q8_0:32', 'q4_0:32', 'q5_0:32', 'q4_k:64', 'q5_k:64', 'q6_k:64']);
@@ -168,6 +189,8 @@ describe('gemm_mma model', () => {
     expect(c.flops).toBe(2 * 100 * 4864 * 896);
     expect(c.paddedFlops).toBe(2 * 128 * 4864 * 896);
     expect(c.l2Bytes).toBe(2 * 4864 * 28 * 34 + 76 * 100 * 896 * 4 + 100 * 4864 * 4);
+    expect(c.blocks).toBe(2 * 76);
+    expect(gemmMmaCost(GGMLType.Q8_0, 100, 4864, 896, 128).paddedFlops).toBe(c.paddedFlops);
     const us = gemmMmaPredictedMicros(c);
     expect(us).toBeCloseTo(Math.max((c.bytes / (H100_BANDWIDTH_GBS * 1e9)) * 1e6, (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6), 9);
     const p = gemmMmaPredict(GGMLType.Q8_0, 100, 4864, 896);
@@ -175,9 +198,11 @@ describe('gemm_mma model', () => {
     expect(p.total).toBe(Math.max(p.memory, p.tensor, p.issue));
   });
 
-  it('prefers the GEMM over the GEMV path from a few tokens on (Qwen2.5 shapes)', () => {
+  it('prefers the GEMM over the GEMV path from a shape-dependent token count on (Qwen2.5 shapes)', () => {
     const shapes: [string, number, number][] = [
-      ['0.5b ffn_gate', 4864, 1024],
+      ['0.5b attn_k', 128, 896],
+      ['0.5b attn_q', 896, 896],
+      ['0.5b ffn_gate', 4864, 896],
       ['0.5b ffn_down', 896, 4864],
       ['1.5b attn_q', 1536, 1536],
       ['7b ffn_down', 3584, 18944],
@@ -188,13 +213,15 @@ describe('gemm_mma model', () => {
         const K = Math.ceil(K0 / gemmFormatFor(type).kMultiple) * gemmFormatFor(type).kMultiple;
         let t = 1;
         while (!gemmMmaPreferred(type, t, nOut, K)) t++;
-        // Monotone past the threshold, and never needed below 2 tokens or after 17 (the roofline's own threshold).
-        for (const n of [t + 1, 17, 64, 512, 4096]) expect(gemmMmaPreferred(type, n, nOut, K)).toBe(true);
-        expect(t).toBeGreaterThanOrEqual(2);
-        expect(t).toBeLessThanOrEqual(17);
+        // Once the GEMM wins it keeps winning, and it wins by two full token tiles.
+        for (const n of [t + 1, t + 7, 64, 65, 127, 512, 4096]) if (n >= t) expect(gemmMmaPreferred(type, n, nOut, K), `${name} ${type} at ${n}`).toBe(true);
+        expect(t).toBeLessThanOrEqual(128);
         const g = gemmMmaPredict(type, 512, nOut, K);
         const v = gemvPathPredict(type, 512, nOut, K)!;
-        lines.push(`${name} ${gemmFormatFor(type).id}: GEMM from ${t} tokens; 512 tokens: GEMM ${g.total.toFixed(1)} µs (issue ${g.issue.toFixed(1)}, tensor ${g.tensor.toFixed(1)}, memory ${g.memory.toFixed(1)}) vs GEMV ${v.total.toFixed(1)} µs`);
+        lines.push(
+          `${name} ${gemmFormatFor(type).id}: GEMM from ${t} tokens; 512 tokens: GEMM m${gemmTileMFor(type, 512, nOut, K)} ${g.total.toFixed(1)} µs ` +
+            `(issue ${g.issue.toFixed(1)}, tensor ${g.tensor.toFixed(1)}, memory ${g.memory.toFixed(1)}) vs GEMV ${v.total.toFixed(1)} µs`,
+        );
       }
     }
     console.log(lines.join('\n'));
@@ -204,12 +231,14 @@ describe('gemm_mma model', () => {
 
   it('instruction counts of the model match the emulated kernels', () => {
     for (const [type, f] of GEMM_FORMATS) {
-      const [nTok, nOut, K] = [64, 64, 1024];
-      const w = weights(type, nOut, K, 5);
-      const { grid, block } = gemmMmaLaunch(nTok, nOut);
-      const r = launch(kernelFor(type), grid, block, { w, x: seeded(nTok * K, 6), y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K });
-      const perMma = r.stats.instructions / 32 / ((nTok / 16) * (nOut / 8) * (K / 16));
-      expect(perMma / GEMM_WARP_INSTR_PER_MMA[f.id], f.id).toBeCloseTo(1, 1);
+      for (const tileM of [64, 128] as const) {
+        const [nTok, nOut, K] = [tileM, 64, 1024];
+        const w = weights(type, nOut, K, 5);
+        const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
+        const r = launch(kernelFor(type, tileM), grid, block, { w, x: seeded(nTok * K, 6), y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K });
+        const perMma = r.stats.instructions / 32 / ((nTok / 16) * (nOut / 8) * (K / 16));
+        expect(perMma / GEMM_WARP_INSTR_PER_MMA[tileM][f.id], `${f.id} m${tileM}`).toBeCloseTo(1, 1);
+      }
       const counts = GEMV_THREAD_INSTR_PER_WEIGHT[f.id];
       if (!counts) continue;
       const [rows, Kv] = [8, 4096];
@@ -227,7 +256,7 @@ describe('gemm_mma model', () => {
 describe.each(SM_TARGETS)('gemm_mma ptxas %s', (sm) => {
   const ptxas = ptxasForTests();
   it.skipIf(!ptxas)('assembles every format without spills', () => {
-    const ks = [...GEMM_FORMATS.keys()].map((type) => buildGemmMma({ sm, type }));
+    const ks = [...GEMM_FORMATS.keys()].flatMap((type) => [buildGemmMma({ sm, type }), buildGemmMma({ sm, type, tileM: 128 })]);
     const r = assemblePtx(emitModule(sm, ks), sm, ptxas);
     expect(r.log).not.toMatch(/error/i);
     expect(r.ok).toBe(true);

@@ -10,12 +10,13 @@
  * 2⁻¹¹ per value; see GEMM_MMA_* in tolerances.ts). |X| must stay below 65504 (f16's largest
  * value); larger activations become ±inf (llama.cpp's cuBLAS prefill path converts to f16 too).
  *
- * Tiling: a block (4 warps, 128 threads) computes a GEMM_TILE_M × GEMM_TILE_N (64 × 64) tile of Y.
- * Per K-step (32 values, 64 for 256-value K-quants) every thread converts 8-value chunks of X rows
- * (two ld.global.v4.f32) and of W rows (the format's loader) into the tiles sX, sW (row-major
- * (64, kStep) f16, rows padded by 8 halves so that the 8 rows a fragment load touches fall in
- * distinct banks), bar.sync, then warp (wm, wn) of the 2 × 2 warp grid runs 2 × 4 mma tiles of
- * 16 × 8 per 16 values of K (32 f32 accumulators per lane), and bar.sync again before the tiles
+ * Tiling: a block computes a tileM × GEMM_TILE_N tile of Y, tileM = 64 (4 warps) or 128 (8 warps,
+ * for long prompts: W is dequantized once per 128 tokens; gemm-mma-model.ts's `gemmTileMFor` picks). Per K-step (32 values,
+ * 64 for 256-value K-quants) every thread converts 8-value chunks of X rows (two ld.global.v4.f32)
+ * and of W rows (the format's loader) into the tiles sX, sW (row-major (tileM or 64, kStep) f16,
+ * rows padded by 8 halves so that the 8 rows a fragment load touches fall in distinct banks),
+ * bar.sync, then warp (wm, wn) of the (tileM / 32) × 2 warp grid runs 2 × 4 mma tiles of 16 × 8
+ * per 16 values of K (32 f32 accumulators per lane), and bar.sync again before the tiles
  * are overwritten. A fragments are 32-bit loads of sX rows (A row-major = X), B fragments 32-bit
  * loads of sW rows (B column-major = W rows), as the PTX ISA's m16n8k16 layouts place pairs of
  * consecutive k in one register.
@@ -24,14 +25,14 @@
  * of bounds) and their outputs are not stored; K must be a multiple of the format's kMultiple
  * (32, 256 for K-quants, 32 for F16), or the backend uses the GEMV path.
  *
- * When it beats the GEMV path (gemm-mma-model.ts, `gemmMmaPreferred`): the batched GEMV reads W
- * once per 16 tokens and issues one f32 FMA plus address work per weight and token; this kernel
- * reads W once per launch (re-reads per 64-token tile come from L2) and dequantizes it once per
- * 64-token tile. By the memory and tensor-core roofs alone it wins from nTok ≥ 17 (the GEMV's
- * second pass over W); counting emulated PTX instructions as well (the kernels are issue-bound
- * by that count: the GEMM at ~3× its tensor-core roof, mostly the W dequantization) it wins from
- * nTok ≥ 3 (Q4_K, Q5_K), 4 (Q8_0, Q6_K) or 5 (Q4_0, Q5_0) on Qwen2.5 shapes, and by ~10× at 512
- * tokens. F16 weights have no GEMV kernel, so they always take this one.
+ * When it beats the GEMV path (gemm-mma-model.ts, `gemmMmaPreferred`, from bandwidth, tensor
+ * roof, emulated PTX issue counts and how many of the 132 SMs the grid fills): the batched GEMV
+ * reads W once per 16 tokens and issues one f32 FMA plus address work per weight and token; this
+ * kernel reads W once and dequantizes it once per token tile. By the memory and tensor roofs alone
+ * it would win from nTok ≥ 17; counting issue and SM fill it wins from 7-17 tokens on wide
+ * products (Qwen2.5-0.5B ffn_gate/up, 7B ffn_down), 26-71 on 896- to 1536-wide ones and 77-124 on
+ * the 128-wide K/V projections (2 output tiles leave most SMs idle; split-K would fix that), and
+ * by 5-20× at 512 tokens. F16 weights have no GEMV kernel, so they always take this one.
  *
  * Parameters, in order: `w` (u64, 16-byte aligned), `x` (u64, (nTok, K) f32, 16-byte aligned),
  * `y` (u64, (nTok, nOut) f32), `n_out` (u32), `n_tok` (u32), `k` (u32).
@@ -43,12 +44,14 @@ import type { Reg } from '../ptx/types.js';
 import { GEMM_FORMATS, type GemmWeightFormat } from './gemm-mma-formats.js';
 import type { LaunchGeometry } from './ops-common.js';
 
-/** Tokens (rows of X and Y) per block tile. */
-export const GEMM_TILE_M = 64;
+/** Tokens (rows of X and Y) per block tile: 64 (4 warps), or 128 (8 warps) for long prompts. */
+export type GemmTileM = 64 | 128;
 /** Outputs (rows of W, columns of Y) per block tile. */
 export const GEMM_TILE_N = 64;
-/** Threads per block: a 2 × 2 grid of warps, each owning a 32 × 32 sub-tile. */
-export const GEMM_THREADS = 128;
+/** Threads per block for a tile of `tileM` tokens: a (tileM / 32) × 2 grid of warps, each owning a 32 × 32 sub-tile. */
+export function gemmThreads(tileM: GemmTileM): number {
+  return (tileM / 32) * 2 * 32;
+}
 /** f16 padding per shared tile row (16 bytes): row strides of 80 / 144 bytes spread a fragment's 8 rows over all banks. */
 const ROW_PAD = 8;
 
@@ -72,34 +75,40 @@ export interface GemmMmaBuildOptions {
   readonly sm: SmTarget;
   /** ggml type of W. */
   readonly type: GGMLType;
+  /** Tokens per block tile (default 64); launch with the same value. */
+  readonly tileM?: GemmTileM;
 }
 
-/** Grid and block of a GEMM over nTok tokens and nOut outputs: x over output tiles, y over token tiles. */
-export function gemmMmaLaunch(nTok: number, nOut: number): LaunchGeometry {
+/** Grid and block of a GEMM over nTok tokens and nOut outputs with `tileM`-token tiles: x over output tiles, y over token tiles. */
+export function gemmMmaLaunch(nTok: number, nOut: number, tileM: GemmTileM = 64): LaunchGeometry {
   if (!Number.isInteger(nTok) || !Number.isInteger(nOut) || nTok < 1 || nOut < 1) throw new RangeError(`GEMM needs positive integer nTok and nOut, got ${nTok} × ${nOut}`);
-  return { grid: [Math.ceil(nOut / GEMM_TILE_N), Math.ceil(nTok / GEMM_TILE_M), 1], block: [GEMM_THREADS, 1, 1] };
+  return { grid: [Math.ceil(nOut / GEMM_TILE_N), Math.ceil(nTok / tileM), 1], block: [gemmThreads(tileM), 1, 1] };
 }
 
 /** Builds `gemm_mma_<type>` (see the module comment). */
 export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const fmt = gemmFormatFor(opts.type);
+  const TM = opts.tileM ?? 64;
+  if (TM !== 64 && TM !== 128) throw new RangeError(`GEMM tileM must be 64 or 128, got ${String(TM)}`);
+  const threads = gemmThreads(TM);
   const KS = fmt.kStep;
   const chunks = KS / 8; // 8-value chunks per tile row and K-step
-  const items = (GEMM_TILE_M * chunks) / GEMM_THREADS; // chunks per thread per tile
-  const rowsPerPass = GEMM_THREADS / chunks;
+  const rowsPerPass = threads / chunks;
+  const xItems = TM / rowsPerPass; // X chunks per thread per K-step
+  const wItems = GEMM_TILE_N / rowsPerPass; // W chunks per thread per K-step
   const stride = (KS + ROW_PAD) * 2; // bytes per shared tile row
-  const k = new KernelBuilder(`gemm_mma_${fmt.id}`);
+  const k = new KernelBuilder(TM === 64 ? `gemm_mma_${fmt.id}` : `gemm_mma_${fmt.id}_m${TM}`);
   // No .maxntid: with `.maxntid 128` ptxas 13's occupancy heuristic capped this kernel at 72
   // registers and spilled 8-24 bytes (f16 on sm_89, q8_0 / q6_k on sm_90); unconstrained it uses
-  // 70-91 and spills nothing. Launches always use GEMM_THREADS.
-  k.doc = `Y (n_tok, n_out) = X (n_tok, k) * W^T, W ${fmt.id} in ggml block layout; f16 tiles ${GEMM_TILE_M}x${GEMM_TILE_N}x${KS}, mma.m16n8k16 f32 accumulate; target ${opts.sm}`;
+  // 70-91 and spills nothing. Launches always use gemmThreads(tileM).
+  k.doc = `Y (n_tok, n_out) = X (n_tok, k) * W^T, W ${fmt.id} in ggml block layout; f16 tiles ${TM}x${GEMM_TILE_N}x${KS}, mma.m16n8k16 f32 accumulate; target ${opts.sm}`;
   const pw = k.param('w', 'u64');
   const px = k.param('x', 'u64');
   const py = k.param('y', 'u64');
   const pn = k.param('n_out', 'u32');
   const pt = k.param('n_tok', 'u32');
   const pk = k.param('k', 'u32');
-  const sX = k.mov('u32', k.sharedArray('x_tile', GEMM_TILE_M * stride, 16)); // (64, kStep) f16, padded rows
+  const sX = k.mov('u32', k.sharedArray('x_tile', TM * stride, 16)); // (tileM, kStep) f16, padded rows
   const sW = k.mov('u32', k.sharedArray('w_tile', GEMM_TILE_N * stride, 16)); // (64, kStep) f16, padded rows
   const w = k.ldGlobalPtr(pw);
   const x = k.ldGlobalPtr(px);
@@ -109,7 +118,7 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const K = k.ldParam(pk);
   const tid = k.special('tid.x');
   const n0 = k.mul('u32', k.special('ctaid.x'), GEMM_TILE_N);
-  const m0 = k.mul('u32', k.special('ctaid.y'), GEMM_TILE_M);
+  const m0 = k.mul('u32', k.special('ctaid.y'), TM);
 
   k.comment('loader: thread owns chunk c of tile rows r0 + rowsPerPass*i; rows past the edge re-read the last row');
   const c = k.and('b32', tid, chunks - 1);
@@ -120,12 +129,15 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const xRows: Reg[] = [];
   const wRows: Reg[] = [];
   const sRows: Reg[] = []; // byte offset of the thread's rows in either tile
-  for (let i = 0; i < items; i++) {
+  for (let i = 0; i < xItems; i++) {
     const r = k.add('u32', r0, rowsPerPass * i);
     const xRow = k.mulWide('u32', k.min('u32', k.add('u32', m0, r), lastTok), k.mul('u32', K, 4));
     xRows.push(k.add('u64', k.add('u64', x, xRow), k.mulWide('u32', c, 32)));
-    wRows.push(k.mad('u32', k.min('u32', k.add('u32', n0, r), lastOut), wRowBytes, w, undefined, 'wide'));
     sRows.push(k.mul('u32', r, stride));
+  }
+  for (let i = 0; i < wItems; i++) {
+    const r = i === 0 ? r0 : k.add('u32', r0, rowsPerPass * i);
+    wRows.push(k.mad('u32', k.min('u32', k.add('u32', n0, r), lastOut), wRowBytes, w, undefined, 'wide'));
   }
   const xStore = sRows.map((s) => k.add('u32', k.add('u32', s, sX), k.shl('b32', c, 4)));
 
@@ -148,7 +160,7 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
     (k0) => {
       k.comment('stage X: 8 f32 per chunk -> f16 (cvt.rn)');
       const xk = k.mulWide('u32', k0, 4);
-      for (let i = 0; i < items; i++) {
+      for (let i = 0; i < xItems; i++) {
         const at = k.add('u64', xRows[i], xk);
         const lo = k.ldv('global', 'f32', 4, at, 0, { nc: true });
         const hi = k.ldv('global', 'f32', 4, at, 16, { nc: true });
@@ -156,7 +168,7 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
         k.stv('shared', 'b32', xStore[i], 0, [0, 2, 4, 6].map((e) => k.cvtPack('f16x2', v[e + 1], v[e])));
       }
       k.comment(`stage W: ${fmt.id} chunks dequantized -> f16`);
-      for (let i = 0; i < items; i++) {
+      for (let i = 0; i < wItems; i++) {
         for (const run of fmt.load(k, wRows[i], k0, c)) {
           const at = k.add('u32', k.add('u32', sRows[i], sW), k.shl('b32', run.at, 1));
           k.stv('shared', 'b32', at, 0, run.pairs);

@@ -54,7 +54,7 @@ export { KV_STORE_THREADS, buildKvStore, kvStoreCost, kvStoreLaunch, kvStoreRefe
 export { H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
 export { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse } from './tolerances.js';
 export { F16_GEMM, GEMM_FORMATS, quantGemmFormat, type F16Run, type GemmWeightFormat } from './gemm-mma-formats.js';
-export { GEMM_THREADS, GEMM_TILE_M, GEMM_TILE_N, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, type GemmMmaBuildOptions } from './gemm-mma.js';
+export { GEMM_TILE_N, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, gemmThreads, type GemmMmaBuildOptions, type GemmTileM } from './gemm-mma.js';
 export {
   GEMM_WARP_INSTR_PER_MMA,
   GEMV_THREAD_INSTR_PER_WEIGHT,
@@ -67,6 +67,7 @@ export {
   gemmMmaPredictedMicros,
   gemmMmaPreferred,
   gemmMmaReference,
+  gemmTileMFor,
   gemvPathPredict,
   type GemmCost,
   type GemmPrediction,

@@ -45,26 +45,28 @@ export interface GemmCost extends KernelCost {
   readonly paddedFlops: number;
   /** Bytes the blocks read from L2 or memory: W once per token tile, X once per output tile. */
   readonly l2Bytes: number;
-  /** Thread blocks of the launch. */
+  /** Thread blocks of the launch (all K slices). */
   readonly blocks: number;
 }
 
 /**
- * Cost of Y (nTok, nOut) = X · Wᵀ with `tileM`-token tiles: device memory sees W, X and Y once
- * (the re-reads of W per token tile and of X per 64-output tile hit the 50 MB L2 for these model
- * sizes: a Qwen2.5 FFN weight is a few MB), flops 2·nTok·nOut·K.
+ * Cost of Y (nTok, nOut) = X · Wᵀ with `tileM`-token tiles and `slices` K slices: device memory
+ * sees W, X and Y once (the re-reads of W per token tile and of X per 64-output tile hit the 50 MB
+ * L2 for these model sizes: a Qwen2.5 FFN weight is a few MB), plus, when split, the workspace
+ * written by the GEMM and read by the reduce pass (2·slices·nTok·nOut·4 bytes); flops 2·nTok·nOut·K.
  */
-export function gemmMmaCost(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64): GemmCost {
+export function gemmMmaCost(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64, slices = 1): GemmCost {
   const f = gemmFormatFor(type);
   const wBytes = nOut * (K / f.qk) * f.blockBytes;
   const tilesM = Math.ceil(nTok / tileM);
   const tilesN = Math.ceil(nOut / GEMM_TILE_N);
+  const workspace = slices > 1 ? 2 * slices * nTok * nOut * 4 : 0;
   return {
-    bytes: wBytes + nTok * K * 4 + nTok * nOut * 4,
+    bytes: wBytes + nTok * K * 4 + nTok * nOut * 4 + workspace,
     flops: 2 * nTok * nOut * K,
     paddedFlops: 2 * tilesM * tileM * tilesN * GEMM_TILE_N * K,
-    l2Bytes: tilesM * wBytes + tilesN * nTok * K * 4 + nTok * nOut * 4,
-    blocks: tilesM * tilesN,
+    l2Bytes: tilesM * wBytes + tilesN * nTok * K * 4 + nTok * nOut * 4 + workspace,
+    blocks: tilesM * tilesN * slices,
   };
 }
 
@@ -105,35 +107,75 @@ export const GEMV_THREAD_INSTR_PER_WEIGHT: Readonly<Record<string, { readonly on
   q6_k: { one: 15.165, perToken: 1.719 },
 };
 
-/** A prediction in µs: each bound and the largest, which is the prediction. */
+/**
+ * Gap per kernel launch (µs) charged to a plan: back-to-back launches on one stream without CUDA
+ * graphs leave the GPU ~1-3 µs between kernels (an assumption, not a measurement here). It makes
+ * the model charge split-K's reduce pass and each GEMV pass.
+ */
+export const LAUNCH_GAP_MICROS = 2;
+
+/** A prediction in µs: each bound, the launches, and the total (the largest bound plus the launch gaps). */
 export interface GemmPrediction {
   readonly memory: number;
   readonly tensor: number;
   /** Instruction issue, from PTX counts (a proxy: ptxas fuses some PTX instructions in SASS). */
   readonly issue: number;
+  readonly launches: number;
   readonly total: number;
 }
 
 /**
- * The GEMM under the memory, tensor-core and issue bounds. Tensor and issue work is spread over
- * min(132, blocks) SMs: a launch with fewer blocks than SMs leaves the rest idle (Qwen2.5-0.5B's
- * 896-output projections have 14 output tiles). Latency (one block of 4 warps per SM cannot keep
- * 4 schedulers busy) is not modelled, so small launches are predicted optimistically.
+ * The GEMM (and its split-K reduce pass when slices > 1) under the memory, tensor-core and issue
+ * bounds. Tensor and issue work is spread over min(132, blocks) SMs: a launch with fewer blocks
+ * than SMs leaves the rest idle (Qwen2.5-0.5B's 896-output projections have 14 output tiles, its
+ * K/V projections 2), which split-K remedies. Latency (one block of 4 warps per SM cannot keep 4
+ * schedulers busy) and launch gaps are not modelled, so small launches are predicted optimistically.
  */
-export function gemmMmaPredict(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = gemmTileMFor(type, nTok, nOut, K)): GemmPrediction {
-  const c = gemmMmaCost(type, nTok, nOut, K, tileM);
+export function gemmMmaPredict(type: GGMLType, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64, slices = 1): GemmPrediction {
+  const c = gemmMmaCost(type, nTok, nOut, K, tileM, slices);
   const memory = predictedMicros(c);
   const busy = Math.min(H100_SMS, c.blocks) / H100_SMS;
   const tensor = (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12 * busy)) * 1e6;
   const mmas = c.paddedFlops / (2 * 16 * 8 * 16);
   const issue = ((mmas * GEMM_WARP_INSTR_PER_MMA[tileM][gemmFormatFor(type).id]) / (H100_WARP_ISSUE_PER_S * busy)) * 1e6;
-  return { memory, tensor, issue, total: Math.max(memory, tensor, issue) };
+  const launches = slices > 1 ? 2 : 1;
+  return { memory, tensor, issue, launches, total: Math.max(memory, tensor, issue) + launches * LAUNCH_GAP_MICROS };
 }
 
-/** The token tile (64 or 128) the model predicts faster for this product (ties: 64, more blocks). */
-export function gemmTileMFor(type: GGMLType, nTok: number, nOut: number, K: number): GemmTileM {
-  if (nTok <= 64) return 64;
-  return gemmMmaPredict(type, nTok, nOut, K, 128).total < gemmMmaPredict(type, nTok, nOut, K, 64).total ? 128 : 64;
+/** Smallest K slice of a split-K launch: at least 256 values, so a slice's prologue and epilogue stay small next to its K-steps. */
+export const GEMM_MIN_K_SPLIT = 256;
+
+/** How to launch one product: token tile, K slice length and count, and the prediction. */
+export interface GemmPlan {
+  readonly tileM: GemmTileM;
+  /** K values per slice (k_split parameter): K for no split. */
+  readonly kSplit: number;
+  readonly slices: number;
+  readonly prediction: GemmPrediction;
+}
+
+/**
+ * The launch the model predicts fastest: token tile 64 or 128 (128 only past 64 tokens), and a K
+ * split into slices of ≥ GEMM_MIN_K_SPLIT values when the grid has fewer blocks than SMs. Ties
+ * go to the simpler plan (64-token tile, fewer slices).
+ */
+export function gemmMmaPlan(type: GGMLType, nTok: number, nOut: number, K: number): GemmPlan {
+  const m = gemmFormatFor(type).kMultiple;
+  const units = K / m;
+  const minUnits = Math.max(1, Math.ceil(GEMM_MIN_K_SPLIT / m));
+  let best: GemmPlan | undefined;
+  for (const tileM of nTok > 64 ? ([64, 128] as const) : ([64] as const)) {
+    let lastSlices = 0;
+    for (let want = 1; want <= 64; want++) {
+      const kSplit = Math.max(minUnits, Math.ceil(units / want)) * m;
+      const slices = Math.ceil(K / kSplit);
+      if (slices === lastSlices) continue;
+      lastSlices = slices;
+      const prediction = gemmMmaPredict(type, nTok, nOut, K, tileM, slices);
+      if (!best || prediction.total < best.prediction.total) best = { tileM, kSplit: slices === 1 ? K : kSplit, slices, prediction };
+    }
+  }
+  return best!;
 }
 
 /**
@@ -152,7 +194,7 @@ export function gemvPathPredict(type: GGMLType, nTok: number, nOut: number, K: n
   for (let t = 0; t < nTok; t += MAX_GEMV_BATCH) threadInstr += (counts.one + counts.perToken * (Math.min(MAX_GEMV_BATCH, nTok - t) - 1)) * nOut * K;
   const busy = Math.min(H100_SMS, Math.ceil(nOut / WARPS_PER_BLOCK)) / H100_SMS;
   const issue = (threadInstr / 32 / (H100_WARP_ISSUE_PER_S * busy)) * 1e6;
-  return { memory, tensor: 0, issue, total: Math.max(memory, issue) };
+  return { memory, tensor: 0, issue, launches: passes, total: Math.max(memory, issue) + passes * LAUNCH_GAP_MICROS };
 }
 
 /**
@@ -162,5 +204,5 @@ export function gemvPathPredict(type: GGMLType, nTok: number, nOut: number, K: n
  */
 export function gemmMmaPreferred(type: GGMLType, nTok: number, nOut: number, K: number): boolean {
   const gemv = gemvPathPredict(type, nTok, nOut, K);
-  return !gemv || gemmMmaPredict(type, nTok, nOut, K).total < gemv.total;
+  return !gemv || gemmMmaPlan(type, nTok, nOut, K).prediction.total < gemv.total;
 }

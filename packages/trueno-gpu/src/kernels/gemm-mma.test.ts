@@ -7,6 +7,8 @@ import { SM_TARGETS, emitModule, type Kernel } from '../ptx/kernel.js';
 import { assemblePtx, ptxasForTests } from '../ptx/ptxas.js';
 import { GEMM_FORMATS } from './gemm-mma-formats.js';
 import {
+  GEMM_MIN_K_SPLIT,
+  LAUNCH_GAP_MICROS,
   GEMM_WARP_INSTR_PER_MMA,
   GEMV_THREAD_INSTR_PER_WEIGHT,
   gemmMmaCost,
@@ -15,10 +17,11 @@ import {
   gemmMmaPredictedMicros,
   gemmMmaPreferred,
   gemmMmaReference,
-  gemmTileMFor,
+  gemmMmaPlan,
   gemvPathPredict,
 } from './gemm-mma-model.js';
-import { type GemmTileM, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch } from './gemm-mma.js';
+import { type GemmTileM, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, gemmSlices } from './gemm-mma.js';
+import { buildGemmSplitKReduce, gemmSplitKReduceLaunch, gemmSplitKReduceReference } from './gemm-splitk-reduce.js';
 import { gemvLaunch } from './gemv-common.js';
 import { seeded } from './gemv-conformance.js';
 import { buildGemvFor } from './gemv-formats.js';
@@ -32,11 +35,19 @@ function kernelFor(type: GGMLType, tileM: GemmTileM = 64): Kernel {
   return kern;
 }
 
-/** Runs the GEMM in the emulator; y is (nTok, nOut). */
-function runGemm(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64): Float32Array {
-  const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
-  return launch(kernelFor(type, tileM), grid, block, { w, x, y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K }).f32('y', nTok * nOut);
+/** Runs the GEMM in the emulator (split-K: then the reduce kernel over its workspace); y is (nTok, nOut). */
+function runGemm(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number, tileM: GemmTileM = 64, kSplit = K): Float32Array {
+  const slices = gemmSlices(type, K, kSplit);
+  const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM, slices);
+  const n = nTok * nOut;
+  const ws = launch(kernelFor(type, tileM), grid, block, { w, x, y: slices * n * 4 }, { n_out: nOut, n_tok: nTok, k: K, k_split: kSplit }).f32('y', slices * n);
+  if (slices === 1) return ws;
+  const r = gemmSplitKReduceLaunch(n);
+  const y = launch(reduceKernel, r.grid, r.block, { ws, y: n * 4 }, { n, slices }).f32('y', n);
+  expect(y).toEqual(gemmSplitKReduceReference(ws, n, slices)); // the reduce pass is bit-exact
+  return y;
 }
+const reduceKernel = buildGemmSplitKReduce({ sm: 'sm_80' });
 
 /**
  * Runs the GEMM with buffer `last` allocated at the very end of emulated memory, so a read even
@@ -51,7 +62,7 @@ function runGemmTight(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: numb
   for (const [name, b] of bufs) addr[name] = typeof b === 'number' ? mem.alloc(b) : mem.upload(b);
   expect(addr[last] + (last === 'w' ? w.byteLength : x.byteLength)).toBe(mem.bytes.length);
   const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
-  emulate(kernelFor(type, tileM), { grid, block, memory: mem, params: { ...addr, n_out: nOut, n_tok: nTok, k: K } });
+  emulate(kernelFor(type, tileM), { grid, block, memory: mem, params: { ...addr, n_out: nOut, n_tok: nTok, k: K, k_split: K } });
   return mem.readF32(addr.y, nTok * nOut);
 }
 
@@ -103,6 +114,28 @@ describe('gemm_mma conformance (emulated)', () => {
     const y = runGemm(type, w, x, nTok, nOut, K, 128);
     expect(nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K))).toBeLessThan(gemmMmaF16Nmse(K));
     expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
+  });
+
+  // [type, nTok, nOut, K, kSplit, tileM]: slices of unequal length (the last one shorter).
+  const splits: [string, GGMLType, number, number, number, number, GemmTileM][] = [
+    ['q8_0', GGMLType.Q8_0, 17, 65, 320, 96, 64],
+    ['q4_k', GGMLType.Q4_K, 33, 7, 768, 256, 64],
+    ['f16', GGMLType.F16, 70, 3, 160, 64, 128],
+    ['q6_k', GGMLType.Q6_K, 1, 127, 512, 256, 64],
+  ];
+  it.each(splits)('%s (ggml type %i) split-K: %i tokens × %i outputs, K = %i in slices of %i (tile %i), reduced in order', (_, type, nTok, nOut, K, kSplit, tileM) => {
+    const w = weights(type, nOut, K, nOut + K);
+    const x = seeded(nTok * K, nTok + K);
+    const y = runGemm(type, w, x, nTok, nOut, K, tileM, kSplit);
+    expect(nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K))).toBeLessThan(gemmMmaF16Nmse(K));
+    expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
+  });
+
+  it('split-K slices must start on block boundaries', () => {
+    expect(gemmSlices(GGMLType.Q8_0, 320, 96)).toBe(4);
+    expect(gemmSlices(GGMLType.Q4_K, 768, 768)).toBe(1);
+    expect(() => gemmSlices(GGMLType.Q4_K, 768, 128)).toThrow(/multiples of 256/);
+    expect(() => gemmMmaLaunch(1, 1, 64, 0)).toThrow(RangeError);
   });
 
   it.each([GGMLType.Q8_0, GGMLType.Q4_K, GGMLType.F16])('type %i (ggml): edge tiles never read past the end of W or X', (type) => {
@@ -195,7 +228,22 @@ describe('gemm_mma model', () => {
     expect(us).toBeCloseTo(Math.max((c.bytes / (H100_BANDWIDTH_GBS * 1e9)) * 1e6, (c.paddedFlops / (H100_F16_TENSOR_TFLOPS * 1e12)) * 1e6), 9);
     const p = gemmMmaPredict(GGMLType.Q8_0, 100, 4864, 896);
     expect(p.memory).toBeCloseTo((c.bytes / 3.35e12) * 1e6, 9);
-    expect(p.total).toBe(Math.max(p.memory, p.tensor, p.issue));
+    expect(p.total).toBe(Math.max(p.memory, p.tensor, p.issue) + LAUNCH_GAP_MICROS);
+    // Split-K adds the workspace round trip and multiplies the blocks.
+    const s4 = gemmMmaCost(GGMLType.Q8_0, 100, 4864, 896, 64, 4);
+    expect(s4.bytes - c.bytes).toBe(2 * 4 * 100 * 4864 * 4);
+    expect(s4.blocks).toBe(4 * c.blocks);
+  });
+
+  it('plans split-K for grids that leave SMs idle, and none for grids that fill them', () => {
+    const kv = gemmMmaPlan(GGMLType.Q8_0, 32, 128, 896); // Qwen2.5-0.5B attn_k: 2 output tiles
+    expect(kv.slices).toBeGreaterThan(1);
+    expect(kv.kSplit % 32).toBe(0);
+    expect(kv.kSplit).toBeGreaterThanOrEqual(GEMM_MIN_K_SPLIT);
+    expect(Math.ceil(896 / kv.kSplit)).toBe(kv.slices);
+    expect(kv.prediction.total).toBeLessThan(gemmMmaPredict(GGMLType.Q8_0, 32, 128, 896).total);
+    const wide = gemmMmaPlan(GGMLType.Q4_K, 512, 4864, 1024);
+    expect(wide).toMatchObject({ slices: 1, kSplit: 1024, tileM: 128 });
   });
 
   it('prefers the GEMM over the GEMV path from a shape-dependent token count on (Qwen2.5 shapes)', () => {
@@ -216,10 +264,12 @@ describe('gemm_mma model', () => {
         // Once the GEMM wins it keeps winning, and it wins by two full token tiles.
         for (const n of [t + 1, t + 7, 64, 65, 127, 512, 4096]) if (n >= t) expect(gemmMmaPreferred(type, n, nOut, K), `${name} ${type} at ${n}`).toBe(true);
         expect(t).toBeLessThanOrEqual(128);
-        const g = gemmMmaPredict(type, 512, nOut, K);
+        const plan = gemmMmaPlan(type, 512, nOut, K);
+        const g = plan.prediction;
         const v = gemvPathPredict(type, 512, nOut, K)!;
+        const at = gemmMmaPlan(type, t, nOut, K);
         lines.push(
-          `${name} ${gemmFormatFor(type).id}: GEMM from ${t} tokens; 512 tokens: GEMM m${gemmTileMFor(type, 512, nOut, K)} ${g.total.toFixed(1)} µs ` +
+          `${name} ${gemmFormatFor(type).id}: GEMM from ${t} tokens (${at.slices} slices there); 512 tokens: GEMM m${plan.tileM}×${plan.slices} ${g.total.toFixed(1)} µs ` +
             `(issue ${g.issue.toFixed(1)}, tensor ${g.tensor.toFixed(1)}, memory ${g.memory.toFixed(1)}) vs GEMV ${v.total.toFixed(1)} µs`,
         );
       }
@@ -235,7 +285,7 @@ describe('gemm_mma model', () => {
         const [nTok, nOut, K] = [tileM, 64, 1024];
         const w = weights(type, nOut, K, 5);
         const { grid, block } = gemmMmaLaunch(nTok, nOut, tileM);
-        const r = launch(kernelFor(type, tileM), grid, block, { w, x: seeded(nTok * K, 6), y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K });
+        const r = launch(kernelFor(type, tileM), grid, block, { w, x: seeded(nTok * K, 6), y: nTok * nOut * 4 }, { n_out: nOut, n_tok: nTok, k: K, k_split: K });
         const perMma = r.stats.instructions / 32 / ((nTok / 16) * (nOut / 8) * (K / 16));
         expect(perMma / GEMM_WARP_INSTR_PER_MMA[tileM][f.id], `${f.id} m${tileM}`).toBeCloseTo(1, 1);
       }
@@ -257,6 +307,7 @@ describe.each(SM_TARGETS)('gemm_mma ptxas %s', (sm) => {
   const ptxas = ptxasForTests();
   it.skipIf(!ptxas)('assembles every format without spills', () => {
     const ks = [...GEMM_FORMATS.keys()].flatMap((type) => [buildGemmMma({ sm, type }), buildGemmMma({ sm, type, tileM: 128 })]);
+    ks.push(buildGemmSplitKReduce({ sm }));
     const r = assemblePtx(emitModule(sm, ks), sm, ptxas);
     expect(r.log).not.toMatch(/error/i);
     expect(r.ok).toBe(true);

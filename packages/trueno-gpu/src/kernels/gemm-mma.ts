@@ -25,17 +25,25 @@
  * of bounds) and their outputs are not stored; K must be a multiple of the format's kMultiple
  * (32, 256 for K-quants, 32 for F16), or the backend uses the GEMV path.
  *
- * When it beats the GEMV path (gemm-mma-model.ts, `gemmMmaPreferred`, from bandwidth, tensor
- * roof, emulated PTX issue counts and how many of the 132 SMs the grid fills): the batched GEMV
- * reads W once per 16 tokens and issues one f32 FMA plus address work per weight and token; this
- * kernel reads W once and dequantizes it once per token tile. By the memory and tensor roofs alone
- * it would win from nTok ≥ 17; counting issue and SM fill it wins from 7-17 tokens on wide
- * products (Qwen2.5-0.5B ffn_gate/up, 7B ffn_down), 26-71 on 896- to 1536-wide ones and 77-124 on
- * the 128-wide K/V projections (2 output tiles leave most SMs idle; split-K would fix that), and
- * by 5-20× at 512 tokens. F16 weights have no GEMV kernel, so they always take this one.
+ * When it beats the GEMV path (gemm-mma-model.ts: `gemmMmaPlan` picks tile and split,
+ * `gemmMmaPreferred` compares, from bandwidth, tensor roof, emulated PTX issue counts, how many of
+ * the 132 SMs the grid fills, and a 2 µs gap per launch): the batched GEMV reads W once per 16
+ * tokens and issues one f32 FMA plus address work per weight and token; this kernel reads W once
+ * and dequantizes it once per token tile. By the memory and tensor roofs alone it would win from
+ * nTok ≥ 17; with issue, SM fill and launches it wins on Qwen2.5 shapes from 3-5 tokens (7B
+ * ffn_down), 7-13 (0.5B ffn_gate/down), 12-17 (896- to 1536-wide Q projections) and 17-31 (the
+ * 128-wide K/V projections, with split-K), and by 15-20× at 512 tokens (the test prints the
+ * table). F16 weights have no GEMV kernel, so they always take this one.
+ *
+ * Split-K: grid.z = ceil(K / k_split) slices; slice z sums K values [z·k_split, min(K, (z+1)·k_split))
+ * and writes its partial Y to slice z of a (slices, nTok, nOut) f32 workspace passed as `y`, which
+ * `gemm_splitk_reduce` (gemm-splitk-reduce.ts) sums in slice order. With k_split = K there is one
+ * slice and Y is written directly. Small products (few output tiles, e.g. 128-wide K/V
+ * projections) use it to fill the GPU's SMs.
  *
  * Parameters, in order: `w` (u64, 16-byte aligned), `x` (u64, (nTok, K) f32, 16-byte aligned),
- * `y` (u64, (nTok, nOut) f32), `n_out` (u32), `n_tok` (u32), `k` (u32).
+ * `y` (u64, (slices, nTok, nOut) f32), `n_out` (u32), `n_tok` (u32), `k` (u32), `k_split` (u32, a
+ * multiple of the format's kMultiple; k for no split).
  */
 import { type GGMLType, dtypeInfo } from '@sovereign/trueno';
 import { KernelBuilder } from '../ptx/builder.js';
@@ -79,10 +87,26 @@ export interface GemmMmaBuildOptions {
   readonly tileM?: GemmTileM;
 }
 
-/** Grid and block of a GEMM over nTok tokens and nOut outputs with `tileM`-token tiles: x over output tiles, y over token tiles. */
-export function gemmMmaLaunch(nTok: number, nOut: number, tileM: GemmTileM = 64): LaunchGeometry {
+/**
+ * Grid and block of a GEMM over nTok tokens and nOut outputs with `tileM`-token tiles: x over
+ * output tiles, y over token tiles, z over the K slices of `kSplit` values (default K: one slice).
+ */
+export function gemmMmaLaunch(nTok: number, nOut: number, tileM: GemmTileM = 64, slices = 1): LaunchGeometry {
   if (!Number.isInteger(nTok) || !Number.isInteger(nOut) || nTok < 1 || nOut < 1) throw new RangeError(`GEMM needs positive integer nTok and nOut, got ${nTok} × ${nOut}`);
-  return { grid: [Math.ceil(nOut / GEMM_TILE_N), Math.ceil(nTok / tileM), 1], block: [gemmThreads(tileM), 1, 1] };
+  if (!Number.isInteger(slices) || slices < 1 || slices > 65535) throw new RangeError(`GEMM split-K needs 1..65535 slices, got ${slices}`);
+  return { grid: [Math.ceil(nOut / GEMM_TILE_N), Math.ceil(nTok / tileM), slices], block: [gemmThreads(tileM), 1, 1] };
+}
+
+/**
+ * The number of K slices of `kSplit` values; throws unless kSplit is a positive multiple of the
+ * format's kMultiple (slices must start on block and K-step boundaries).
+ */
+export function gemmSlices(type: GGMLType, K: number, kSplit: number): number {
+  const m = gemmFormatFor(type).kMultiple;
+  if (!Number.isInteger(kSplit) || kSplit < m || kSplit % m !== 0 || K % m !== 0) {
+    throw new RangeError(`GEMM split-K: K (${K}) and k_split (${kSplit}) must be positive multiples of ${m} for ${gemmFormatFor(type).id}`);
+  }
+  return Math.ceil(K / kSplit);
 }
 
 /** Builds `gemm_mma_<type>` (see the module comment). */
@@ -108,6 +132,7 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const pn = k.param('n_out', 'u32');
   const pt = k.param('n_tok', 'u32');
   const pk = k.param('k', 'u32');
+  const pks = k.param('k_split', 'u32');
   const sX = k.mov('u32', k.sharedArray('x_tile', TM * stride, 16)); // (tileM, kStep) f16, padded rows
   const sW = k.mov('u32', k.sharedArray('w_tile', GEMM_TILE_N * stride, 16)); // (64, kStep) f16, padded rows
   const w = k.ldGlobalPtr(pw);
@@ -119,6 +144,10 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const tid = k.special('tid.x');
   const n0 = k.mul('u32', k.special('ctaid.x'), GEMM_TILE_N);
   const m0 = k.mul('u32', k.special('ctaid.y'), TM);
+  // K slice of this block (split-K: grid.z slices of k_split values; one slice when k_split = k).
+  const kz = k.special('ctaid.z');
+  const kBegin = k.mul('u32', kz, k.ldParam(pks));
+  const kEnd = k.min('u32', K, k.add('u32', kBegin, k.ldParam(pks)));
 
   k.comment('loader: thread owns chunk c of tile rows r0 + rowsPerPass*i; rows past the edge re-read the last row');
   const c = k.and('b32', tid, chunks - 1);
@@ -154,8 +183,8 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
 
   k.forRange(
     'u32',
-    0,
-    K,
+    kBegin,
+    kEnd,
     KS,
     (k0) => {
       k.comment('stage X: 8 f32 per chunk -> f16 (cvt.rn)');
@@ -189,7 +218,9 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   k.comment('epilogue: acc[mt][nt][e] is Y[m0 + 32wm + 16mt + g + 8(e>>1)][n0 + 32wn + 8nt + 2tig + (e&1)]');
   const row0 = k.add('u32', m0, k.mad('u32', wm, 32, g));
   const col0 = k.add('u32', n0, k.add('u32', k.shl('b32', wn, 5), k.shr('u32', tig4, 1)));
-  const yCol = k.mad('u32', col0, 4, y, undefined, 'wide');
+  // Slice z writes its partial Y at y + z·nTok·nOut (the split-K workspace; y itself for one slice).
+  const ySlice = k.add('u64', y, k.shl('b64', k.mulWide('u32', kz, k.mul('u32', nTok, nOut)), 2));
+  const yCol = k.mad('u32', col0, 4, ySlice, undefined, 'wide');
   const rowOk: Reg[] = [];
   const yRow: Reg[] = [];
   for (let r = 0; r < 4; r++) {

@@ -54,7 +54,18 @@ export { KV_STORE_THREADS, buildKvStore, kvStoreCost, kvStoreLaunch, kvStoreRefe
 export { H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
 export { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse } from './tolerances.js';
 export { F16_GEMM, GEMM_FORMATS, quantGemmFormat, type F16Run, type GemmWeightFormat } from './gemm-mma-formats.js';
-export { GEMM_TILE_N, UnsupportedGemmTypeError, buildGemmMma, gemmFormatFor, gemmMmaLaunch, gemmThreads, type GemmMmaBuildOptions, type GemmTileM } from './gemm-mma.js';
+export {
+  GEMM_TILE_N,
+  UnsupportedGemmTypeError,
+  buildGemmMma,
+  gemmFormatFor,
+  gemmMmaLaunch,
+  gemmSlices,
+  gemmThreads,
+  type GemmMmaBuildOptions,
+  type GemmTileM,
+} from './gemm-mma.js';
+export { buildGemmSplitKReduce, gemmSplitKReduceCost, gemmSplitKReduceLaunch, gemmSplitKReduceReference } from './gemm-splitk-reduce.js';
 export {
   GEMM_WARP_INSTR_PER_MMA,
   GEMV_THREAD_INSTR_PER_WEIGHT,
@@ -67,7 +78,10 @@ export {
   gemmMmaPredictedMicros,
   gemmMmaPreferred,
   gemmMmaReference,
-  gemmTileMFor,
+  gemmMmaPlan,
+  GEMM_MIN_K_SPLIT,
+  LAUNCH_GAP_MICROS,
+  type GemmPlan,
   gemvPathPredict,
   type GemmCost,
   type GemmPrediction,

@@ -131,6 +131,15 @@ describe('gemm_mma conformance (emulated)', () => {
     expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
   });
 
+  it.each([GGMLType.Q8_0, GGMLType.Q4_K])('type %i (ggml): LLM-like scales (weights ~0.02, activations ~3 with outliers of 300) stay within both bounds', (type) => {
+    const [nTok, nOut, K] = [9, 33, 512];
+    const w = quantize(type, seeded(nOut * K, 31).map((v) => 0.02 * v));
+    const x = seeded(nTok * K, 32).map((v, i) => (i % 97 === 0 ? 300 * v : 3 * v));
+    const y = runGemm(type, w, x, nTok, nOut, K);
+    expect(nmse(y, gemmMmaF16Reference(type, w, x, nTok, nOut, K))).toBeLessThan(gemmMmaF16Nmse(K));
+    expect(nmse(y, gemmMmaReference(type, w, x, nTok, nOut, K))).toBeLessThan(GEMM_MMA_VS_F32_NMSE);
+  });
+
   it('split-K slices must start on block boundaries', () => {
     expect(gemmSlices(GGMLType.Q8_0, 320, 96)).toBe(4);
     expect(gemmSlices(GGMLType.Q4_K, 768, 768)).toBe(1);

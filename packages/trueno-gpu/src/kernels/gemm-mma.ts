@@ -89,7 +89,7 @@ export interface GemmMmaBuildOptions {
 
 /**
  * Grid and block of a GEMM over nTok tokens and nOut outputs with `tileM`-token tiles: x over
- * output tiles, y over token tiles, z over the K slices of `kSplit` values (default K: one slice).
+ * output tiles, y over token tiles, z over `slices` K slices (`gemmSlices`; 1: no split).
  */
 export function gemmMmaLaunch(nTok: number, nOut: number, tileM: GemmTileM = 64, slices = 1): LaunchGeometry {
   if (!Number.isInteger(nTok) || !Number.isInteger(nOut) || nTok < 1 || nOut < 1) throw new RangeError(`GEMM needs positive integer nTok and nOut, got ${nTok} × ${nOut}`);

@@ -60,3 +60,38 @@ export {
 export { MIN_SPLIT_CHUNK, attentionDecodeSplitPlan, buildAttentionDecodePartial, buildAttentionDecodeReduce, type SplitPlan } from './attention-decode-split.js';
 export { PREFILL_QUERIES, PREFILL_TILE, PREFILL_UNROLL, attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference, buildAttentionPrefill } from './attention-prefill.js';
 export { KV_STORE_THREADS, buildKvStore, kvStoreCost, kvStoreLaunch, kvStoreReference } from './kv-store.js';
+export { H100_F16_TENSOR_TFLOPS } from './kernel-model.js';
+export { GEMM_MMA_VS_F32_NMSE, gemmMmaF16Nmse } from './tolerances.js';
+export { F16_GEMM, GEMM_FORMATS, quantGemmFormat, type F16Run, type GemmWeightFormat } from './gemm-mma-formats.js';
+export {
+  GEMM_TILE_N,
+  UnsupportedGemmTypeError,
+  buildGemmMma,
+  gemmFormatFor,
+  gemmMmaLaunch,
+  gemmSlices,
+  gemmThreads,
+  type GemmMmaBuildOptions,
+  type GemmTileM,
+} from './gemm-mma.js';
+export { buildGemmSplitKReduce, gemmSplitKReduceCost, gemmSplitKReduceLaunch, gemmSplitKReduceReference } from './gemm-splitk-reduce.js';
+export {
+  GEMM_WARP_INSTR_PER_MMA,
+  GEMV_THREAD_INSTR_PER_WEIGHT,
+  H100_SMS,
+  H100_TENSOR_CLOCK_GHZ,
+  H100_WARP_ISSUE_PER_S,
+  gemmMmaCost,
+  gemmMmaF16Reference,
+  gemmMmaPredict,
+  gemmMmaPredictedMicros,
+  gemmMmaPreferred,
+  gemmMmaReference,
+  gemmMmaPlan,
+  GEMM_MIN_K_SPLIT,
+  LAUNCH_GAP_MICROS,
+  type GemmPlan,
+  gemvPathPredict,
+  type GemmCost,
+  type GemmPrediction,
+} from './gemm-mma-model.js';

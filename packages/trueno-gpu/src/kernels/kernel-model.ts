@@ -55,3 +55,9 @@ export const H100_WARP_ISSUE_PER_S = 132 * 4 * 1.98e9;
 export function issueMicros(threadInstructions: number, warpIssuePerS = H100_WARP_ISSUE_PER_S): number {
   return (threadInstructions / 32 / warpIssuePerS) * 1e6;
 }
+
+/**
+ * Dense f16 tensor-core peak of an H100 SXM with f32 accumulation, TFLOP/s (989 in NVIDIA's
+ * datasheet; 1979 is the 2:4-sparse figure): the compute roof of the mma.sync GEMM (gemm-mma.ts).
+ */
+export const H100_F16_TENSOR_TFLOPS = 990;

@@ -98,3 +98,31 @@ export const ATTENTION_SPLIT_NMSE = 1e-10;
  * model that uses the stored s the kernel agrees to 3.5e-14. The bound leaves ~10× margin.
  */
 export const GEMV_DP4A_NMSE = 1e-5;
+
+/**
+ * Tensor-core GEMM (gemm-mma.ts) vs `gemmMmaF16Reference` (X and dequantized W rounded to f16
+ * first, exact dots): the inputs are the same f16 values and their products are exact, so only
+ * the f32 accumulation differs: one rounding per mma (per 16 values of K) instead of one per
+ * output. The emulator rounds each mma's exact sum to nearest (NMSE ~1e-14 observed); tensor
+ * cores truncate (Fasi et al. 2021: aligned significands truncated, the sum normalised toward
+ * zero), an error of the same sign as the running sum each step, so it grows linearly: relative
+ * ≲ (K/16)·2⁻²² for a truncation plus one lost ulp per mma, NMSE ≲ (K/16)²·2⁻⁴⁴ (5e-9 at
+ * K = 4864). The tests run that pessimistic truncation model at K = 4864 (~6e-10) and K = 18944
+ * and check it stays under this bound. At test sizes (K ≤ 512) the bound is ≤ 6e-11, far below
+ * the f16 input-rounding effect (~5e-8) and a one-bit weight corruption (≳ 1e-6).
+ */
+export function gemmMmaF16Nmse(K: number): number {
+  return Math.max(K / 16, 1) ** 2 * 2 ** -44;
+}
+
+/**
+ * Tensor-core GEMM vs the exact `gemmMmaReference` (f32 X, f32 dequantized W, f64 dots): X and W
+ * are rounded to f16 (cvt.rn: relative error ≤ 2⁻¹¹ each, rms 2⁻¹¹/√3), so each product is off by
+ * a relative ~√2·2⁻¹¹/√3 ≈ 4e-4 with independent signs, and a dot of K such products by the same
+ * relative rms when it does not cancel: NMSE ≈ 1.6e-7 predicted, 3e-8..9e-8 observed over the
+ * multi-output tests (uniform and LLM-like scaled data), 3e-7 for 17 × 1 and 2.8e-6 for a single
+ * 32-term output (one sample of a partly cancelling sum). 1e-5 allows outputs 8× smaller than
+ * their terms' root-sum-square (partial cancellation) and still catches one block of one row
+ * zeroed in a 7-output product (NMSE ~1e-2).
+ */
+export const GEMM_MMA_VS_F32_NMSE = 1e-5;

@@ -7,9 +7,9 @@
  * f32 accumulation of the mma partial sums.
  */
 import { type GGMLType, dequantize, fp16ToFp32, fp32ToFp16 } from '@sovereign/trueno';
-import { MAX_GEMV_BATCH, WARPS_PER_BLOCK, gemvReference } from './gemv-common.js';
+import { MAX_GEMV_BATCH, gemvLaunch, gemvReference } from './gemv-common.js';
 import { GEMM_TILE_N, type GemmTileM, gemmFormatFor } from './gemm-mma.js';
-import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS, type KernelCost, predictedMicros } from './kernel-model.js';
+import { H100_BANDWIDTH_GBS, H100_F16_TENSOR_TFLOPS, H100_WARP_ISSUE_PER_S, type KernelCost, predictedMicros } from './kernel-model.js';
 
 /** Exact reference: Y (nTok, nOut) = X (nTok, K) · dequantize(W)ᵀ with f64 dots rounded to f32. */
 export function gemmMmaReference(type: GGMLType, w: Uint8Array, x: Float32Array, nTok: number, nOut: number, K: number): Float32Array {
@@ -77,10 +77,14 @@ export function gemmMmaPredictedMicros(cost: GemmCost, bandwidthGBs = H100_BANDW
 
 /** Streaming multiprocessors of an H100 SXM. */
 export const H100_SMS = 132;
-/** The clock (GHz) at which NVIDIA's 990 TFLOPS f16 figure is quoted (132 SMs × 4096 flops per clock). */
+/**
+ * The clock (GHz) at which NVIDIA's 990 TFLOPS f16 figure is quoted (132 SMs × 4096 flops per
+ * clock), below the 1.98 GHz boost of the f32 figure (67 TFLOPS) and of kernel-model.ts's
+ * `H100_WARP_ISSUE_PER_S`, which the issue bounds of both paths here use (one issue rate for the
+ * GEMM and the GEMV path). If the clock drops to this one under tensor load, the GEMM's issue
+ * bound is ~8% optimistic.
+ */
 export const H100_TENSOR_CLOCK_GHZ = 1.83;
-/** Warp instructions an H100 issues per second: 4 schedulers per SM, one instruction each per clock. */
-export const H100_WARP_ISSUE_PER_S = H100_SMS * 4 * H100_TENSOR_CLOCK_GHZ * 1e9;
 
 /**
  * PTX warp instructions the GEMM executes per m16n8k16 mma (loaders, fragment loads, mma,
@@ -89,22 +93,23 @@ export const H100_WARP_ISSUE_PER_S = H100_SMS * 4 * H100_TENSOR_CLOCK_GHZ * 1e9;
  * only copies), hence the 128-token tile's lower counts.
  */
 export const GEMM_WARP_INSTR_PER_MMA: Readonly<Record<GemmTileM, Readonly<Record<string, number>>>> = {
-  64: { f16: 5.91, q8_0: 11.04, q4_0: 13.16, q5_0: 16.91, q4_k: 16.29, q5_k: 19.91, q6_k: 20.04 },
-  128: { f16: 5.34, q8_0: 7.9, q4_0: 8.96, q5_0: 10.84, q4_k: 10.46, q5_k: 12.27, q6_k: 12.33 },
+  64: { f16: 5.81, q8_0: 9.93, q4_0: 11.81, q5_0: 13.93, q4_k: 14.23, q5_k: 15.3, q6_k: 17.19 },
+  128: { f16: 5.3, q8_0: 7.36, q4_0: 8.3, q5_0: 9.36, q4_k: 9.44, q5_k: 9.98, q6_k: 10.92 },
 };
 
 /**
  * PTX thread instructions of the batched GEMV (gemv-common.ts) per weight: `one` for a batch of 1,
  * `perToken` more per extra sequence (the M FMAs and x loads per weight), emulated at 8 rows ×
- * K = 4096 with batches 1 and 16; the test re-measures them. F16 has no GEMV kernel.
+ * K = 4096 (2 rows per warp, the GEMV default) with batches 1 and 16; the test re-measures them.
+ * F16 has no GEMV kernel.
  */
 export const GEMV_THREAD_INSTR_PER_WEIGHT: Readonly<Record<string, { readonly one: number; readonly perToken: number }>> = {
-  q8_0: { one: 6.415, perToken: 1.719 },
-  q4_0: { one: 7.665, perToken: 1.719 },
-  q5_0: { one: 11.415, perToken: 1.719 },
-  q4_k: { one: 11.665, perToken: 2.844 },
-  q5_k: { one: 15.29, perToken: 2.844 },
-  q6_k: { one: 15.165, perToken: 1.719 },
+  q8_0: { one: 4.841, perToken: 1.403 },
+  q4_0: { one: 5.966, perToken: 1.403 },
+  q5_0: { one: 8.091, perToken: 1.403 },
+  q4_k: { one: 8.528, perToken: 1.934 },
+  q5_k: { one: 9.591, perToken: 1.934 },
+  q6_k: { one: 11.841, perToken: 1.403 },
 };
 
 /**
@@ -192,7 +197,7 @@ export function gemvPathPredict(type: GGMLType, nTok: number, nOut: number, K: n
   const memory = predictedMicros({ bytes: passes * wBytes + nTok * K * 4 + nTok * nOut * 4, flops: 2 * nTok * nOut * K });
   let threadInstr = 0;
   for (let t = 0; t < nTok; t += MAX_GEMV_BATCH) threadInstr += (counts.one + counts.perToken * (Math.min(MAX_GEMV_BATCH, nTok - t) - 1)) * nOut * K;
-  const busy = Math.min(H100_SMS, Math.ceil(nOut / WARPS_PER_BLOCK)) / H100_SMS;
+  const busy = Math.min(H100_SMS, gemvLaunch(nOut).grid[0]) / H100_SMS;
   const issue = (threadInstr / 32 / (H100_WARP_ISSUE_PER_S * busy)) * 1e6;
   return { memory, tensor: 0, issue, launches: passes, total: Math.max(memory, issue) + passes * LAUNCH_GAP_MICROS };
 }

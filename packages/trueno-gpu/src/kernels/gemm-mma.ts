@@ -13,7 +13,8 @@
  * Tiling: a block computes a tileM × GEMM_TILE_N tile of Y, tileM = 64 (4 warps) or 128 (8 warps,
  * for long prompts: W is dequantized once per 128 tokens; gemm-mma-model.ts's `gemmTileMFor` picks). Per K-step (32 values,
  * 64 for 256-value K-quants) every thread converts 8-value chunks of X rows (two ld.global.v4.f32)
- * and of W rows (the format's loader) into the tiles sX, sW (row-major (tileM or 64, kStep) f16,
+ * and 8- or 16-value chunks of W rows (the format's loader; 16 for Q4_K / Q5_K, whose GEMV lanes
+ * unpack 16 values per scale decode) into the tiles sX, sW (row-major (tileM or 64, kStep) f16,
  * rows padded by 8 halves so that the 8 rows a fragment load touches fall in distinct banks),
  * bar.sync, then warp (wm, wn) of the (tileM / 32) × 2 warp grid runs 2 × 4 mma tiles of 16 × 8
  * per 16 values of K (32 f32 accumulators per lane), and bar.sync again before the tiles
@@ -30,10 +31,10 @@
  * the 132 SMs the grid fills, and a 2 µs gap per launch): the batched GEMV reads W once per 16
  * tokens and issues one f32 FMA plus address work per weight and token; this kernel reads W once
  * and dequantizes it once per token tile. By the memory and tensor roofs alone it would win from
- * nTok ≥ 17; with issue, SM fill and launches it wins on Qwen2.5 shapes from 3-5 tokens (7B
- * ffn_down), 7-13 (0.5B ffn_gate/down), 12-17 (896- to 1536-wide Q projections) and 17-31 (the
- * 128-wide K/V projections, with split-K), and by 15-20× at 512 tokens (the test prints the
- * table). F16 weights have no GEMV kernel, so they always take this one.
+ * nTok ≥ 17; with issue, SM fill and launches it wins on Qwen2.5 shapes from 5-6 tokens (7B
+ * ffn_down), 10-15 (0.5B ffn_gate/down) and 17 (the 896- to 1536-wide Q and 128-wide K/V
+ * projections, where the GEMV path needs a second 16-token pass), and by 14-21× at 512 tokens
+ * (the test prints the table). F16 weights have no GEMV kernel, so they always take this one.
  *
  * Split-K: grid.z = ceil(K / k_split) slices; slice z sums K values [z·k_split, min(K, (z+1)·k_split))
  * and writes its partial Y to slice z of a (slices, nTok, nOut) f32 workspace passed as `y`, which
@@ -116,10 +117,14 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   if (TM !== 64 && TM !== 128) throw new RangeError(`GEMM tileM must be 64 or 128, got ${String(TM)}`);
   const threads = gemmThreads(TM);
   const KS = fmt.kStep;
-  const chunks = KS / 8; // 8-value chunks per tile row and K-step
+  const chunks = KS / 8; // 8-value X chunks per tile row and K-step
   const rowsPerPass = threads / chunks;
   const xItems = TM / rowsPerPass; // X chunks per thread per K-step
-  const wItems = GEMM_TILE_N / rowsPerPass; // W chunks per thread per K-step
+  // W chunks are the format's (8 values, or 16 where a GEMV lane unpacks 16), so W rows map to threads on their own.
+  const wChunks = KS / fmt.chunkValues;
+  const wRowsPerPass = threads / wChunks;
+  if (wRowsPerPass > GEMM_TILE_N) throw new RangeError(`GEMM: ${fmt.id} chunks of ${fmt.chunkValues} leave threads idle at a ${KS}-value K-step`);
+  const wItems = GEMM_TILE_N / wRowsPerPass; // W chunks per thread per K-step
   const stride = (KS + ROW_PAD) * 2; // bytes per shared tile row
   const k = new KernelBuilder(TM === 64 ? `gemm_mma_${fmt.id}` : `gemm_mma_${fmt.id}_m${TM}`);
   // No .maxntid: with `.maxntid 128` ptxas 13's occupancy heuristic capped this kernel at 72
@@ -149,7 +154,7 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
   const kBegin = k.mul('u32', kz, k.ldParam(pks));
   const kEnd = k.min('u32', K, k.add('u32', kBegin, k.ldParam(pks)));
 
-  k.comment('loader: thread owns chunk c of tile rows r0 + rowsPerPass*i; rows past the edge re-read the last row');
+  k.comment('loader: thread owns X chunk c of tile rows r0 + rowsPerPass*i, W chunk wc of rows wr0 + wRowsPerPass*i; rows past the edge re-read the last row');
   const c = k.and('b32', tid, chunks - 1);
   const r0 = k.shr('u32', tid, Math.log2(chunks));
   const lastTok = k.sub('u32', nTok, 1);
@@ -164,9 +169,14 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
     xRows.push(k.add('u64', k.add('u64', x, xRow), k.mulWide('u32', c, 32)));
     sRows.push(k.mul('u32', r, stride));
   }
+  const sameMap = wChunks === chunks;
+  const wc = sameMap ? c : k.and('b32', tid, wChunks - 1);
+  const wr0 = sameMap ? r0 : k.shr('u32', tid, Math.log2(wChunks));
+  const wStore: Reg[] = []; // shared address of the thread's rows in the W tile
   for (let i = 0; i < wItems; i++) {
-    const r = i === 0 ? r0 : k.add('u32', r0, rowsPerPass * i);
+    const r = i === 0 ? wr0 : k.add('u32', wr0, wRowsPerPass * i);
     wRows.push(k.mad('u32', k.min('u32', k.add('u32', n0, r), lastOut), wRowBytes, w, undefined, 'wide'));
+    wStore.push(sameMap ? k.add('u32', sRows[i], sW) : k.mad('u32', r, stride, sW));
   }
   const xStore = sRows.map((s) => k.add('u32', k.add('u32', s, sX), k.shl('b32', c, 4)));
 
@@ -198,8 +208,8 @@ export function buildGemmMma(opts: GemmMmaBuildOptions): Kernel {
       }
       k.comment(`stage W: ${fmt.id} chunks dequantized -> f16`);
       for (let i = 0; i < wItems; i++) {
-        for (const run of fmt.load(k, wRows[i], k0, c)) {
-          const at = k.add('u32', k.add('u32', sRows[i], sW), k.shl('b32', run.at, 1));
+        for (const run of fmt.load(k, wRows[i], k0, wc)) {
+          const at = k.add('u32', wStore[i], k.shl('b32', run.at, 1));
           k.stv('shared', 'b32', at, 0, run.pairs);
         }
       }

@@ -80,7 +80,6 @@ export {
   GEMV_THREAD_INSTR_PER_WEIGHT,
   H100_SMS,
   H100_TENSOR_CLOCK_GHZ,
-  H100_WARP_ISSUE_PER_S,
   gemmMmaCost,
   gemmMmaF16Reference,
   gemmMmaPredict,

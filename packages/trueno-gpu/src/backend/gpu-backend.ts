@@ -1,0 +1,413 @@
+/**
+ * The GPU backend: trueno's {@link Backend} (same semantics as the `ref` backend, host
+ * `Float32Array` arguments) with the work done by trueno-gpu's kernels on a {@link GpuDevice}
+ * (CUDA, or the PTX emulator in tests), keeping data resident on the device:
+ *
+ * - Weights (`Tensor`) are uploaded once, on first use (cached per tensor object); weight vectors
+ *   (norm weights, biases, RoPE frequency factors) once per view object. Call `invalidate` after
+ *   changing one.
+ * - Every host buffer seen as an activation, logits or KV-cache argument is mirrored on the
+ *   device (see device-mirrors.ts); ops read and write the mirror, so a forward pass moves nothing
+ *   between ops. JS reading a result calls `download(x)` first; JS writing calls `invalidate(x)`.
+ * - Per-call inputs are small and uploaded every call: positions, attention tables, and the
+ *   embedding rows of the batch's tokens (getRows dequantizes them on the CPU backend: one row
+ *   per token, far cheaper than keeping a dequantized vocabulary on the device).
+ * - Ops without a kernel for their arguments (matmul of F32/F16/Q5_1/… weights, attention with a
+ *   head size other than 64/128, softmax) run on the CPU backend with the buffers made current on
+ *   the host first, counted in {@link stats}: never silently wrong.
+ */
+import { type AttentionParams, type Backend, BackendArgumentError, type RopeParams, type Tensor, dtypeInfo, refBackend } from '@sovereign/trueno';
+import type { AttentionHeadDim } from '../kernels/attention-common.js';
+import { MAX_GQA_GROUP, attentionDecodeLaunch } from '../kernels/attention-decode.js';
+import { argmaxLaunch } from '../kernels/argmax.js';
+import { MAX_GEMV_BATCH, gemvLaunch } from '../kernels/gemv-common.js';
+import { addBiasLaunch, addLaunch } from '../kernels/add.js';
+import { rmsNormLaunch } from '../kernels/rms-norm.js';
+import { ROPE_MAX_ROT, ropeLaunch, ropeScalars } from '../kernels/rope.js';
+import { swigluLaunch } from '../kernels/swiglu.js';
+import type { Kernel } from '../ptx/kernel.js';
+import { DeviceMirrors } from './device-mirrors.js';
+import type { DeviceAddress, GpuDevice } from './gpu-device.js';
+import { GpuBackendCounters, type GpuBackendStats } from './gpu-stats.js';
+import { KernelSet } from './kernel-set.js';
+
+/** Options of {@link GpuBackend}. */
+export interface GpuBackendOptions {
+  /** Backend for the ops without a kernel (default: trueno's `ref`). */
+  readonly cpu?: Backend;
+  /** Name reported by {@link GpuBackend.name} (default `cuda` on a CUDA device, `emu` on the emulator). */
+  readonly name?: string;
+}
+
+function need(op: string, what: string, buf: ArrayLike<number>, n: number): void {
+  if (buf.length < n) throw new BackendArgumentError(`${op}: ${what} needs ${n} values, has ${buf.length}`);
+}
+
+function overlap(a: Float32Array, na: number, b: Float32Array, nb: number): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + nb * 4 && b.byteOffset < a.byteOffset + na * 4;
+}
+
+function checkAttention(op: string, p: AttentionParams, cacheLen: number): void {
+  for (const k of ['nTok', 'nHeads', 'nKvHeads', 'headDim', 'ctxLen', 'pos0'] as const) {
+    if (!Number.isInteger(p[k]) || p[k] < 0) throw new BackendArgumentError(`${op}: ${k} must be a non-negative integer, got ${p[k]}`);
+  }
+  if (p.nKvHeads < 1 || p.nHeads % p.nKvHeads !== 0) throw new BackendArgumentError(`${op}: nHeads (${p.nHeads}) must be a multiple of nKvHeads (${p.nKvHeads})`);
+  if (p.pos0 + p.nTok > p.ctxLen) throw new BackendArgumentError(`${op}: positions ${p.pos0}..${p.pos0 + p.nTok - 1} exceed the cache's ${p.ctxLen}`);
+  if (cacheLen < p.nKvHeads * p.ctxLen * p.headDim) {
+    throw new BackendArgumentError(`${op}: caches need (${p.nKvHeads}, ${p.ctxLen}, ${p.headDim}) values, have ${cacheLen}`);
+  }
+}
+
+/** The GPU backend (see the module comment). */
+export class GpuBackend implements Backend {
+  readonly name: string;
+  /** Backend of the CPU fallbacks and of getRows' dequantization. */
+  readonly cpu: Backend;
+  readonly kernels: KernelSet;
+  private readonly counters = new GpuBackendCounters();
+  private readonly mirrors: DeviceMirrors;
+  private readonly weights = new WeakMap<Tensor, DeviceAddress>();
+  private readonly vectors = new WeakMap<Float32Array, DeviceAddress>();
+  /** Grow-only device scratch per slot: address and bytes. */
+  private readonly scratch = new Map<string, { addr: DeviceAddress; bytes: number }>();
+  private hostRows = new Float32Array(0);
+  private u32 = new Uint32Array(0);
+  private ptrs = new Float64Array(0);
+  private readonly one = new Uint32Array(1);
+  private disposed = false;
+
+  constructor(
+    readonly device: GpuDevice,
+    opts: GpuBackendOptions = {},
+  ) {
+    this.name = opts.name ?? device.kind;
+    this.cpu = opts.cpu ?? refBackend;
+    this.kernels = new KernelSet(device.sm);
+    this.mirrors = new DeviceMirrors(device, {
+      uploads: this.counters.uploads,
+      downloads: this.counters.downloads,
+      fallbackDownloads: this.counters.fallbackDownloads,
+    });
+  }
+
+  get description(): string {
+    return `GPU kernels on ${this.device.description}; weights and activations resident on the device; fallbacks on ${this.cpu.name}`;
+  }
+
+  /** Transfers, launches and CPU fallbacks so far. */
+  stats(): GpuBackendStats {
+    return this.counters.snapshot();
+  }
+
+  /** Device memory held by weights and mirrored buffers. */
+  get residentBuffers(): { buffers: number; bytes: number } {
+    return this.mirrors.size;
+  }
+
+  // --- residency hooks -------------------------------------------------------------------------
+
+  download(x: Float32Array): void {
+    this.mirrors.toHost(x);
+  }
+
+  invalidate(x: Float32Array): void {
+    this.mirrors.hostWrote(x);
+    const v = this.vectors.get(x);
+    if (v !== undefined) {
+      this.vectors.delete(x);
+      this.device.free(v);
+    }
+  }
+
+  /** Waits for the device (the ops themselves are asynchronous on CUDA). */
+  synchronize(): void {
+    this.device.synchronize();
+  }
+
+  // --- ops -------------------------------------------------------------------------------------
+
+  matmul(w: Tensor, x: Float32Array, nTok: number, out: Float32Array): void {
+    const nIn = w.shape[0];
+    const nOut = w.nRows;
+    if (!this.kernels.hasGemv(w.type)) {
+      this.onCpu(`matmul ${dtypeInfo(w.type).name}`, [x], [out], () => this.cpu.matmul(w, x, nTok, out));
+      return;
+    }
+    if (!Number.isInteger(nTok) || nTok < 1) throw new BackendArgumentError(`matmul ${w.name}: nTok must be a positive integer, got ${nTok}`);
+    need(`matmul ${w.name}`, `x (${nTok}, ${nIn})`, x, nTok * nIn);
+    need(`matmul ${w.name}`, `out (${nTok}, ${nOut})`, out, nTok * nOut);
+    if (overlap(x, nTok * nIn, out, nTok * nOut)) throw new BackendArgumentError(`matmul ${w.name}: x and out overlap`);
+    const wa = this.weight(w);
+    const xa = this.mirrors.read(x);
+    const ya = this.mirrors.write(out);
+    const geo = gemvLaunch(nOut);
+    for (let m0 = 0; m0 < nTok; m0 += MAX_GEMV_BATCH) {
+      const m = Math.min(MAX_GEMV_BATCH, nTok - m0);
+      this.launch(this.kernels.gemv(w.type, m), geo.grid, geo.block, { w: wa, x: xa + m0 * nIn * 4, y: ya + m0 * nOut * 4, n_rows: nOut, k: nIn });
+    }
+  }
+
+  getRows(w: Tensor, ids: ArrayLike<number>, out: Float32Array): void {
+    const n = w.shape[0];
+    const nIds = ids.length;
+    need(`getRows ${w.name}`, `out (${nIds}, ${n})`, out, nIds * n);
+    if (nIds === 0) return;
+    if (this.hostRows.length < nIds * n) this.hostRows = new Float32Array(nIds * n);
+    const rows = this.hostRows.subarray(0, nIds * n);
+    this.cpu.getRows(w, ids, rows); // checks the ids
+    const at = this.mirrors.write(out);
+    this.device.upload(at, rows);
+    this.counters.paramUploads.add(rows.byteLength);
+  }
+
+  rmsNorm(x: Float32Array, weight: Float32Array, eps: number, nTok: number, dim: number, out: Float32Array): void {
+    need('rmsNorm', 'x', x, nTok * dim);
+    need('rmsNorm', 'out', out, nTok * dim);
+    need('rmsNorm', 'weight', weight, dim);
+    if (nTok === 0 || dim === 0) return;
+    if (overlap(x, nTok * dim, out, nTok * dim) && x.byteOffset !== out.byteOffset) {
+      throw new BackendArgumentError('rmsNorm: x and out overlap without being the same array');
+    }
+    const g = rmsNormLaunch(nTok);
+    const xa = this.mirrors.read(x);
+    this.launch(this.kernels.rmsNorm, g.grid, g.block, { x: xa, weight: this.vector(weight, dim), out: this.mirrors.write(out), dim, eps: Math.fround(eps) });
+  }
+
+  rope(x: Float32Array, nTok: number, nHeads: number, headDim: number, positions: ArrayLike<number>, params: RopeParams): void {
+    need('rope', `x (${nTok}, ${nHeads}, ${headDim})`, x, nTok * nHeads * headDim);
+    need('rope', 'positions', positions, nTok);
+    const s = ropeScalars(params, headDim); // checks nRot
+    if (params.freqFactors) need('rope', 'freqFactors', params.freqFactors, s.n_rot / 2);
+    if (nTok === 0 || nHeads === 0) return;
+    if (s.n_rot > ROPE_MAX_ROT) {
+      this.onCpu(`rope nRot ${s.n_rot}`, [x], [x], () => this.cpu.rope(x, nTok, nHeads, headDim, positions, params));
+      return;
+    }
+    const pos = this.uploadU32('positions', positions, nTok);
+    const ff = params.freqFactors ? this.vector(params.freqFactors, s.n_rot / 2) : 0;
+    const g = ropeLaunch(nTok);
+    this.launch(this.kernels.rope(params.mode), g.grid, g.block, {
+      x: this.mirrors.write(x),
+      pos,
+      freq_factors: ff,
+      n_heads: nHeads,
+      head_dim: headDim,
+      n_rot: s.n_rot,
+      theta_scale: s.theta_scale,
+      freq_scale: s.freq_scale,
+      ext_factor: s.ext_factor,
+      corr_low: s.corr_low,
+      corr_span: s.corr_span,
+      mscale: s.mscale,
+    });
+  }
+
+  addBias(x: Float32Array, bias: Float32Array, nTok: number, n: number): void {
+    need('addBias', 'x', x, nTok * n);
+    need('addBias', 'bias', bias, n);
+    if (nTok === 0 || n === 0) return;
+    const g = addBiasLaunch(nTok, n);
+    this.launch(this.kernels.addBias, g.grid, g.block, { x: this.mirrors.write(x), bias: this.vector(bias, n), n });
+  }
+
+  add(a: Float32Array, b: Float32Array, n: number, out: Float32Array): void {
+    need('add', 'a', a, n);
+    need('add', 'b', b, n);
+    need('add', 'out', out, n);
+    if (n === 0) return;
+    const g = addLaunch(n);
+    const aa = this.mirrors.read(a);
+    const ba = this.mirrors.read(b);
+    this.launch(this.kernels.add, g.grid, g.block, { a: aa, b: ba, out: this.mirrors.write(out), n });
+  }
+
+  swiglu(gate: Float32Array, up: Float32Array, n: number, out: Float32Array): void {
+    need('swiglu', 'gate', gate, n);
+    need('swiglu', 'up', up, n);
+    need('swiglu', 'out', out, n);
+    if (n === 0) return;
+    const g = swigluLaunch(n);
+    const ga = this.mirrors.read(gate);
+    const ua = this.mirrors.read(up);
+    this.launch(this.kernels.swiglu, g.grid, g.block, { gate: ga, up: ua, out: this.mirrors.write(out), n });
+  }
+
+  softmax(x: Float32Array, nRows: number, n: number, scale = 1): void {
+    // Not on the forward path (attention has its own softmax); kept on the CPU.
+    this.onCpu('softmax', [x], [x], () => this.cpu.softmax(x, nRows, n, scale));
+  }
+
+  storeKv(k: Float32Array, v: Float32Array, kCache: Float32Array, vCache: Float32Array, p: AttentionParams): void {
+    checkAttention('storeKv', p, Math.min(kCache.length, vCache.length));
+    const kvDim = p.nKvHeads * p.headDim;
+    need('storeKv', 'k', k, p.nTok * kvDim);
+    need('storeKv', 'v', v, p.nTok * kvDim);
+    if (p.nTok === 0 || kvDim === 0) return;
+    if (p.headDim > 1024) {
+      this.onCpu('storeKv', [k, v], [kCache, vCache], () => this.cpu.storeKv(k, v, kCache, vCache, p));
+      return;
+    }
+    const ka = this.mirrors.read(k);
+    const va = this.mirrors.read(v);
+    const kc = this.mirrors.write(kCache);
+    const vc = this.mirrors.write(vCache);
+    this.launch(this.kernels.storeKv, [p.nKvHeads, p.nTok, 1], [p.headDim, 1, 1], {
+      k: ka,
+      v: va,
+      k_cache: kc,
+      v_cache: vc,
+      head_dim: p.headDim,
+      kv_dim: kvDim,
+      ctx_len: p.ctxLen,
+      pos0: p.pos0,
+    });
+  }
+
+  attention(q: Float32Array, kCache: Float32Array, vCache: Float32Array, out: Float32Array, p: AttentionParams): void {
+    checkAttention('attention', p, Math.min(kCache.length, vCache.length));
+    const qDim = p.nHeads * p.headDim;
+    need('attention', 'q', q, p.nTok * qDim);
+    need('attention', 'out', out, p.nTok * qDim);
+    if (p.nTok === 0) return;
+    if (overlap(q, p.nTok * qDim, out, p.nTok * qDim)) throw new BackendArgumentError('attention: q and out overlap');
+    const group = p.nHeads / p.nKvHeads;
+    if ((p.headDim !== 64 && p.headDim !== 128) || group > MAX_GQA_GROUP) {
+      this.onCpu(`attention headDim ${p.headDim} group ${group}`, [q, kCache, vCache], [out], () => this.cpu.attention(q, kCache, vCache, out, p));
+      return;
+    }
+    // Token t of the batch is one "sequence" of the decode kernel over the same cache with
+    // kv_len = pos0 + t + 1: causal prefill as one launch, and decode as its nTok = 1 case.
+    const n = p.nTok;
+    if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
+    for (let t = 0; t < n; t++) this.u32[t] = p.pos0 + t + 1;
+    const lens = this.uploadU32('kv_len', this.u32, n);
+    const kc = this.mirrors.read(kCache);
+    const vc = this.mirrors.read(vCache);
+    const kp = this.uploadPtrs('k_ptrs', kc, n);
+    const vp = this.uploadPtrs('v_ptrs', vc, n);
+    const qa = this.mirrors.read(q);
+    const g = attentionDecodeLaunch(n, p.nHeads, p.nKvHeads);
+    this.launch(this.kernels.attentionDecode(p.headDim as AttentionHeadDim), g.grid, g.block, {
+      q: qa,
+      k_ptrs: kp,
+      v_ptrs: vp,
+      layer_off: 0,
+      kv_len: lens,
+      out: this.mirrors.write(out),
+      ctx_len: p.ctxLen,
+      chunk: 0,
+      scale: Math.fround(p.scale),
+    });
+  }
+
+  argmax(x: Float32Array, n: number): number {
+    if (!Number.isInteger(n) || n < 1) throw new BackendArgumentError(`argmax: n must be a positive integer, got ${n}`);
+    need('argmax', 'x', x, n);
+    const m = this.mirrors.find(x);
+    // Only a result that lives on the device is reduced there; host data is reduced on the host.
+    if (!m || m.state === 'host') return this.cpu.argmax(x, n);
+    const g = argmaxLaunch(n);
+    const part = this.scratchBuf('argmax_part', g.partBytes);
+    const res = this.scratchBuf('argmax_out', 4);
+    this.launch(this.kernels.argmaxPartial, g.partial.grid, g.partial.block, { x: this.mirrors.read(x), part, n, chunk: g.chunk });
+    this.launch(this.kernels.argmaxReduce, g.reduce.grid, g.reduce.block, { part, out: res, n_parts: g.nParts });
+    this.device.download(this.one, res);
+    this.counters.argmaxReads.add(4);
+    return this.one[0];
+  }
+
+  copyWithin(x: Float32Array, dst: number, src: number, n: number): void {
+    for (const [what, v] of [['dst', dst], ['src', src], ['n', n]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new BackendArgumentError(`copyWithin: ${what} must be a non-negative integer, got ${v}`);
+    }
+    if (src + n > x.length || dst + n > x.length) {
+      throw new BackendArgumentError(`copyWithin: moving ${n} values from ${src} to ${dst} needs ${Math.max(src, dst) + n} values, x has ${x.length}`);
+    }
+    if (n === 0 || dst === src) return;
+    const a = this.mirrors.write(x);
+    this.device.copy(a + dst * 4, a + src * 4, n * 4);
+  }
+
+  /** Frees the device memory this backend holds and the device itself. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.mirrors.dispose();
+    this.device.dispose();
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private launch(kernel: Kernel, grid: readonly [number, number, number], block: readonly [number, number, number], params: Record<string, number>): void {
+    this.device.launch({ kernel, grid, block, params });
+    this.counters.launches++;
+  }
+
+  /** Runs `fn` on the CPU backend with `reads` and `writes` current on the host, then marks `writes` host-newer. */
+  private onCpu(what: string, reads: readonly Float32Array[], writes: readonly Float32Array[], fn: () => void): void {
+    this.counters.fallback(what);
+    for (const r of reads) this.mirrors.toHost(r, true);
+    for (const w of writes) this.mirrors.toHost(w, true); // ops write a prefix: the rest must stay
+    fn();
+    for (const w of writes) this.mirrors.hostWrote(w);
+  }
+
+  private weight(w: Tensor): DeviceAddress {
+    let a = this.weights.get(w);
+    if (a === undefined) {
+      a = this.device.alloc(w.data.byteLength);
+      this.device.upload(a, w.data);
+      this.counters.weightUploads.add(w.data.byteLength);
+      this.weights.set(w, a);
+    }
+    return a;
+  }
+
+  private vector(v: Float32Array, n: number): DeviceAddress {
+    let a = this.vectors.get(v);
+    if (a === undefined) {
+      const data = v.subarray(0, Math.max(n, v.length));
+      a = this.device.alloc(data.byteLength);
+      this.device.upload(a, data);
+      this.counters.weightUploads.add(data.byteLength);
+      this.vectors.set(v, a);
+    }
+    return a;
+  }
+
+  private scratchBuf(slot: string, bytes: number): DeviceAddress {
+    let s = this.scratch.get(slot);
+    if (!s || s.bytes < bytes) {
+      if (s) this.device.free(s.addr);
+      const size = Math.max(bytes, s ? Math.ceil(s.bytes * 1.5) : 256);
+      s = { addr: this.device.alloc(size), bytes: size };
+      this.scratch.set(slot, s);
+    }
+    return s.addr;
+  }
+
+  private uploadU32(slot: string, values: ArrayLike<number>, n: number): DeviceAddress {
+    let buf: Uint32Array;
+    if (values instanceof Uint32Array || values instanceof Int32Array) buf = new Uint32Array(values.buffer, values.byteOffset, n);
+    else {
+      if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
+      for (let i = 0; i < n; i++) this.u32[i] = values[i];
+      buf = this.u32.subarray(0, n);
+    }
+    const a = this.scratchBuf(slot, n * 4);
+    this.device.upload(a, buf);
+    this.counters.paramUploads.add(n * 4);
+    return a;
+  }
+
+  /** A table of `n` copies of device address `addr` (u64 each). */
+  private uploadPtrs(slot: string, addr: DeviceAddress, n: number): DeviceAddress {
+    if (this.ptrs.length < n) this.ptrs = new Float64Array(Math.max(n, 2 * this.ptrs.length));
+    const u = new BigUint64Array(this.ptrs.buffer, 0, n);
+    u.fill(BigInt(addr));
+    const a = this.scratchBuf(slot, n * 8);
+    this.device.upload(a, u);
+    this.counters.paramUploads.add(n * 8);
+    return a;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The kernels a {@link GpuBackend} launches, built from the PTX builder for one SM target on
+ * first use and kept (the devices cache their compiled form per kernel object, so building each
+ * once is what makes a module load once).
+ */
+import type { GGMLType, RopeMode } from '@sovereign/trueno';
+import type { Kernel, SmTarget } from '../ptx/kernel.js';
+import { buildAdd, buildAddBias } from '../kernels/add.js';
+import { buildArgmaxPartial, buildArgmaxReduce } from '../kernels/argmax.js';
+import type { AttentionHeadDim } from '../kernels/attention-common.js';
+import { buildAttentionDecode } from '../kernels/attention-decode.js';
+import { buildGemv } from '../kernels/gemv-common.js';
+import { GEMV_FORMATS } from '../kernels/gemv-formats.js';
+import { buildRmsNorm } from '../kernels/rms-norm.js';
+import { buildRope } from '../kernels/rope.js';
+import { buildSwiglu } from '../kernels/swiglu.js';
+import { buildStoreKv } from './store-kv-kernel.js';
+
+/** Lazily built kernels for one target. */
+export class KernelSet {
+  private readonly cache = new Map<string, Kernel>();
+
+  constructor(readonly sm: SmTarget) {}
+
+  /** True when weights of `type` have a GEMV kernel. */
+  hasGemv(type: GGMLType): boolean {
+    return GEMV_FORMATS.has(type);
+  }
+
+  /** GEMV of `type` for `batch` rows of x (1..MAX_GEMV_BATCH). */
+  gemv(type: GGMLType, batch: number): Kernel {
+    return this.get(`gemv ${type} ${batch}`, () => buildGemv(GEMV_FORMATS.get(type)!, { sm: this.sm, batch }));
+  }
+
+  get rmsNorm(): Kernel {
+    return this.get('rms_norm', () => buildRmsNorm({ sm: this.sm }));
+  }
+
+  get add(): Kernel {
+    return this.get('add', () => buildAdd({ sm: this.sm }));
+  }
+
+  get addBias(): Kernel {
+    return this.get('add_bias', () => buildAddBias({ sm: this.sm }));
+  }
+
+  get swiglu(): Kernel {
+    return this.get('swiglu', () => buildSwiglu({ sm: this.sm }));
+  }
+
+  rope(mode: RopeMode): Kernel {
+    return this.get(`rope ${mode}`, () => buildRope({ sm: this.sm, mode }));
+  }
+
+  get argmaxPartial(): Kernel {
+    return this.get('argmax_partial', () => buildArgmaxPartial({ sm: this.sm }));
+  }
+
+  get argmaxReduce(): Kernel {
+    return this.get('argmax_reduce', () => buildArgmaxReduce({ sm: this.sm }));
+  }
+
+  attentionDecode(headDim: AttentionHeadDim): Kernel {
+    return this.get(`attention ${headDim}`, () => buildAttentionDecode({ sm: this.sm, headDim }));
+  }
+
+  get storeKv(): Kernel {
+    return this.get('store_kv', () => buildStoreKv({ sm: this.sm }));
+  }
+
+  private get(key: string, build: () => Kernel): Kernel {
+    let k = this.cache.get(key);
+    if (!k) {
+      k = build();
+      this.cache.set(key, k);
+    }
+    return k;
+  }
+}

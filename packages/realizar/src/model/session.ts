@@ -45,6 +45,12 @@ export interface ForwardOptions {
    * Must hold at least tokens.length · dim values.
    */
   readonly hidden?: Float32Array;
+  /**
+   * Leave the logits where the backend computed them (a GPU backend: on the device) instead of
+   * copying them to the host: read them only through `backend.argmax` (greedy decoding: only the
+   * index comes back) or after `backend.download?.(logits)`. Ignored with `allLogits`.
+   */
+  readonly deviceLogits?: boolean;
 }
 
 /** Default session context when none is asked for: llama.cpp-like, bounded so that a 32k-context model does not reserve GBs. */
@@ -148,6 +154,9 @@ export class Session {
     b.onLayer = undefined;
     b.profiler = undefined;
     b.hidden = undefined;
+    // A device backend computed the logits on the device: make them current on the host (one copy
+    // of the vocabulary row) unless the caller reads them through the backend.
+    if (all || opts.deviceLogits !== true) this.model.backend.download?.(out);
     return out;
   }
 

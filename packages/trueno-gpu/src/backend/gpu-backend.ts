@@ -304,8 +304,9 @@ export class GpuBackend implements Backend {
     if (!Number.isInteger(n) || n < 1) throw new BackendArgumentError(`argmax: n must be a positive integer, got ${n}`);
     need('argmax', 'x', x, n);
     const m = this.mirrors.find(x);
-    // Only a result that lives on the device is reduced there; host data is reduced on the host.
-    if (!m || m.state === 'host') return this.cpu.argmax(x, n);
+    // Only a result whose host copy is stale is reduced on the device (a launch and a 4-byte read
+    // instead of a copy of the row); current host data is reduced on the host.
+    if (!m || m.state !== 'device') return this.cpu.argmax(x, n);
     const g = argmaxLaunch(n);
     const part = this.scratchBuf('argmax_part', g.partBytes);
     const res = this.scratchBuf('argmax_out', 4);

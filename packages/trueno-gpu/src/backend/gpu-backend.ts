@@ -30,6 +30,7 @@ import { DeviceMirrors } from './device-mirrors.js';
 import type { DeviceAddress, GpuDevice } from './gpu-device.js';
 import { GpuBackendCounters, type GpuBackendStats } from './gpu-stats.js';
 import { KernelSet } from './kernel-set.js';
+import { ParamSlots } from './param-slots.js';
 
 /** Options of {@link GpuBackend}. */
 export interface GpuBackendOptions {
@@ -68,11 +69,19 @@ export class GpuBackend implements Backend {
   private readonly mirrors: DeviceMirrors;
   private readonly weights = new WeakMap<Tensor, DeviceAddress>();
   private readonly vectors = new WeakMap<Float32Array, DeviceAddress>();
-  /** Grow-only device scratch per slot: address and bytes. */
-  private readonly scratch = new Map<string, { addr: DeviceAddress; bytes: number }>();
+  /** Frees a weight's device copy when its host tensor or vector is garbage-collected (a model unloaded). */
+  private readonly freeWithHost = new FinalizationRegistry<DeviceAddress>((addr) => {
+    if (this.disposed) return;
+    try {
+      this.device.free(addr);
+    } catch {
+      // The device went away meanwhile.
+    }
+  });
+  /** Small per-call inputs and kernel scratch on the device. */
+  private readonly params: ParamSlots;
   private hostRows = new Float32Array(0);
   private u32 = new Uint32Array(0);
-  private ptrs = new Float64Array(0);
   private readonly one = new Uint32Array(1);
   private disposed = false;
 
@@ -83,6 +92,7 @@ export class GpuBackend implements Backend {
     this.name = opts.name ?? device.kind;
     this.cpu = opts.cpu ?? refBackend;
     this.kernels = new KernelSet(device.sm);
+    this.params = new ParamSlots(device, this.counters.paramUploads);
     this.mirrors = new DeviceMirrors(device, {
       uploads: this.counters.uploads,
       downloads: this.counters.downloads,
@@ -115,6 +125,7 @@ export class GpuBackend implements Backend {
     const v = this.vectors.get(x);
     if (v !== undefined) {
       this.vectors.delete(x);
+      this.freeWithHost.unregister(x);
       this.device.free(v);
     }
   }
@@ -170,7 +181,7 @@ export class GpuBackend implements Backend {
     }
     const g = rmsNormLaunch(nTok);
     const xa = this.mirrors.read(x);
-    this.launch(this.kernels.rmsNorm, g.grid, g.block, { x: xa, weight: this.vector(weight, dim), out: this.mirrors.write(out), dim, eps: Math.fround(eps) });
+    this.launch(this.kernels.rmsNorm, g.grid, g.block, { x: xa, weight: this.vector(weight), out: this.mirrors.write(out), dim, eps: Math.fround(eps) });
   }
 
   rope(x: Float32Array, nTok: number, nHeads: number, headDim: number, positions: ArrayLike<number>, params: RopeParams): void {
@@ -183,8 +194,8 @@ export class GpuBackend implements Backend {
       this.onCpu(`rope nRot ${s.n_rot}`, [x], [x], () => this.cpu.rope(x, nTok, nHeads, headDim, positions, params));
       return;
     }
-    const pos = this.uploadU32('positions', positions, nTok);
-    const ff = params.freqFactors ? this.vector(params.freqFactors, s.n_rot / 2) : 0;
+    const pos = this.params.u32s('positions', positions, nTok);
+    const ff = params.freqFactors ? this.vector(params.freqFactors) : 0;
     const g = ropeLaunch(nTok);
     this.launch(this.kernels.rope(params.mode), g.grid, g.block, {
       x: this.mirrors.write(x),
@@ -207,7 +218,7 @@ export class GpuBackend implements Backend {
     need('addBias', 'bias', bias, n);
     if (nTok === 0 || n === 0) return;
     const g = addBiasLaunch(nTok, n);
-    this.launch(this.kernels.addBias, g.grid, g.block, { x: this.mirrors.write(x), bias: this.vector(bias, n), n });
+    this.launch(this.kernels.addBias, g.grid, g.block, { x: this.mirrors.write(x), bias: this.vector(bias), n });
   }
 
   add(a: Float32Array, b: Float32Array, n: number, out: Float32Array): void {
@@ -280,11 +291,11 @@ export class GpuBackend implements Backend {
     const n = p.nTok;
     if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
     for (let t = 0; t < n; t++) this.u32[t] = p.pos0 + t + 1;
-    const lens = this.uploadU32('kv_len', this.u32, n);
+    const lens = this.params.u32s('kv_len', this.u32, n);
     const kc = this.mirrors.read(kCache);
     const vc = this.mirrors.read(vCache);
-    const kp = this.uploadPtrs('k_ptrs', kc, n);
-    const vp = this.uploadPtrs('v_ptrs', vc, n);
+    const kp = this.params.pointerTable('k_ptrs', kc, n);
+    const vp = this.params.pointerTable('v_ptrs', vc, n);
     const qa = this.mirrors.read(q);
     const g = attentionDecodeLaunch(n, p.nHeads, p.nKvHeads);
     this.launch(this.kernels.attentionDecode(p.headDim as AttentionHeadDim), g.grid, g.block, {
@@ -308,8 +319,8 @@ export class GpuBackend implements Backend {
     // instead of a copy of the row); current host data is reduced on the host.
     if (!m || m.state !== 'device') return this.cpu.argmax(x, n);
     const g = argmaxLaunch(n);
-    const part = this.scratchBuf('argmax_part', g.partBytes);
-    const res = this.scratchBuf('argmax_out', 4);
+    const part = this.params.scratch('argmax_part', g.partBytes);
+    const res = this.params.scratch('argmax_out', 4);
     this.launch(this.kernels.argmaxPartial, g.partial.grid, g.partial.block, { x: this.mirrors.read(x), part, n, chunk: g.chunk });
     this.launch(this.kernels.argmaxReduce, g.reduce.grid, g.reduce.block, { part, out: res, n_parts: g.nParts });
     this.device.download(this.one, res);
@@ -334,6 +345,7 @@ export class GpuBackend implements Backend {
     if (this.disposed) return;
     this.disposed = true;
     this.mirrors.dispose();
+    this.params.dispose();
     this.device.dispose();
   }
 
@@ -360,55 +372,20 @@ export class GpuBackend implements Backend {
       this.device.upload(a, w.data);
       this.counters.weightUploads.add(w.data.byteLength);
       this.weights.set(w, a);
+      this.freeWithHost.register(w, a);
     }
     return a;
   }
 
-  private vector(v: Float32Array, n: number): DeviceAddress {
+  private vector(v: Float32Array): DeviceAddress {
     let a = this.vectors.get(v);
     if (a === undefined) {
-      const data = v.subarray(0, Math.max(n, v.length));
-      a = this.device.alloc(data.byteLength);
-      this.device.upload(a, data);
-      this.counters.weightUploads.add(data.byteLength);
+      a = this.device.alloc(Math.max(v.byteLength, 4));
+      this.device.upload(a, v);
+      this.counters.weightUploads.add(v.byteLength);
       this.vectors.set(v, a);
+      this.freeWithHost.register(v, a, v);
     }
-    return a;
-  }
-
-  private scratchBuf(slot: string, bytes: number): DeviceAddress {
-    let s = this.scratch.get(slot);
-    if (!s || s.bytes < bytes) {
-      if (s) this.device.free(s.addr);
-      const size = Math.max(bytes, s ? Math.ceil(s.bytes * 1.5) : 256);
-      s = { addr: this.device.alloc(size), bytes: size };
-      this.scratch.set(slot, s);
-    }
-    return s.addr;
-  }
-
-  private uploadU32(slot: string, values: ArrayLike<number>, n: number): DeviceAddress {
-    let buf: Uint32Array;
-    if (values instanceof Uint32Array || values instanceof Int32Array) buf = new Uint32Array(values.buffer, values.byteOffset, n);
-    else {
-      if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
-      for (let i = 0; i < n; i++) this.u32[i] = values[i];
-      buf = this.u32.subarray(0, n);
-    }
-    const a = this.scratchBuf(slot, n * 4);
-    this.device.upload(a, buf);
-    this.counters.paramUploads.add(n * 4);
-    return a;
-  }
-
-  /** A table of `n` copies of device address `addr` (u64 each). */
-  private uploadPtrs(slot: string, addr: DeviceAddress, n: number): DeviceAddress {
-    if (this.ptrs.length < n) this.ptrs = new Float64Array(Math.max(n, 2 * this.ptrs.length));
-    const u = new BigUint64Array(this.ptrs.buffer, 0, n);
-    u.fill(BigInt(addr));
-    const a = this.scratchBuf(slot, n * 8);
-    this.device.upload(a, u);
-    this.counters.paramUploads.add(n * 8);
     return a;
   }
 }

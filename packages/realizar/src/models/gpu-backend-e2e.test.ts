@@ -10,7 +10,9 @@
 import { type Backend, GGMLType, refBackend } from '@sovereign/trueno';
 import { type GpuBackendStats, createEmuBackend, nmse } from '@sovereign/trueno-gpu';
 import { describe, expect, it } from 'vitest';
+import { collectGeneration, generate } from '../engine/generate.js';
 import { loadModel } from '../model/model.js';
+import { tokenizerFromGGUF } from '../tokenizer/index.js';
 import { type TestModelSpec, testModel } from '../model/test-model.js';
 
 const PROMPT = [1, 259, 299, 7, 42];
@@ -114,6 +116,22 @@ describe.each(MODELS)('gpu backend end to end on the emulator: %s', (_name, spec
 
 describe('gpu backend: host reads of hidden states and batched sequences', () => {
   const spec = MODELS[0][1];
+
+  it('generate() at temperature 0 picks tokens on the device (forwardGreedy): same tokens as ref, only indices come back', async () => {
+    const { file } = testModel(spec);
+    const tokenizer = tokenizerFromGGUF(file);
+    const run = async (be: Backend) => {
+      const session = loadModel(file, { backend: be }).createSession({ contextLength: 32 });
+      return collectGeneration(generate(session, tokenizer, PROMPT, { maxTokens: 8, sampling: { temperature: 0 } }));
+    };
+    const want = await run(refBackend);
+    const be = createEmuBackend({ bytes: 64 << 20 });
+    const got = await run(be);
+    expect(got.tokens).toEqual(want.tokens);
+    const s = be.stats();
+    expect(s.argmaxReads.count).toBe(got.tokens.length);
+    expect(s.activationDownloads.count).toBe(0); // no logits row ever crossed back
+  });
 
   it('onLayer sees the same residual stream as on the ref backend (downloaded before the callback)', () => {
     const { file } = testModel(spec);

@@ -132,11 +132,13 @@ describe('gpu backend (emulated device) vs ref backend', () => {
   });
 
   it.each([
-    ['decode', 1, 6],
-    ['prefill', 5, 2],
-  ] as const)('storeKv + attention (%s, headDim 64, GQA 2) within ATTENTION_NMSE; caches bit-exact', (_what, nTok, pos0) => {
+    ['decode', 1, 6, 13, 1],
+    ['prefill', 5, 2, 13, 1],
+    ['decode at position 150, split-K (3 chunks of 64)', 1, 150, 161, 3],
+    ['prefill of 3 at position 100, split-K', 3, 100, 161, 2],
+  ] as const)('storeKv + attention (%s, headDim 64, GQA 2) within ATTENTION_NMSE; caches bit-exact', (_what, nTok, pos0, ctxLen, launches) => {
     const be = small();
-    const p: AttentionParams = { nTok, nHeads: 4, nKvHeads: 2, headDim: 64, ctxLen: 13, pos0, scale: 1 / 8 };
+    const p: AttentionParams = { nTok, nHeads: 4, nKvHeads: 2, headDim: 64, ctxLen, pos0, scale: 1 / 8 };
     const kvDim = p.nKvHeads * p.headDim;
     const qDim = p.nHeads * p.headDim;
     const kc = randomF32(1, p.nKvHeads * p.ctxLen * p.headDim); // earlier positions already filled
@@ -159,6 +161,7 @@ describe('gpu backend (emulated device) vs ref backend', () => {
     expect(vc).toEqual(rvc);
     expect(nmse(out, want)).toBeLessThan(ATTENTION_NMSE);
     expect(be.stats().fallbacks).toEqual({});
+    expect(be.stats().launches).toBe(1 + (launches > 1 ? 2 : 1)); // store + one-pass, or store + partial + reduce
   });
 
   it('attention with a head size the kernels lack (16) falls back to the CPU, bit-exact and counted', () => {

@@ -19,6 +19,7 @@
 import { type AttentionParams, type Backend, BackendArgumentError, type RopeParams, type Tensor, dtypeInfo, refBackend } from '@sovereign/trueno';
 import type { AttentionHeadDim } from '../kernels/attention-common.js';
 import { MAX_GQA_GROUP, attentionDecodeLaunch } from '../kernels/attention-decode.js';
+import { attentionDecodeSplitPlan } from '../kernels/attention-decode-split.js';
 import { argmaxLaunch } from '../kernels/argmax.js';
 import { MAX_GEMV_BATCH, gemvLaunch } from '../kernels/gemv-common.js';
 import { addBiasLaunch, addLaunch } from '../kernels/add.js';
@@ -297,18 +298,21 @@ export class GpuBackend implements Backend {
     const kp = this.params.pointerTable('k_ptrs', kc, n);
     const vp = this.params.pointerTable('v_ptrs', vc, n);
     const qa = this.mirrors.read(q);
+    const oa = this.mirrors.write(out);
+    const hd = p.headDim as AttentionHeadDim;
+    const args = { q: qa, k_ptrs: kp, v_ptrs: vp, layer_off: 0, kv_len: lens, ctx_len: p.ctxLen, scale: Math.fround(p.scale) };
+    // Long contexts with few (sequence, KV head) pairs leave most SMs idle in the one-pass kernel:
+    // split the positions (flash-decoding) when that gives more than one chunk of ≥ 64 positions.
+    const plan = attentionDecodeSplitPlan(p.pos0 + n, n, p.nHeads, p.nKvHeads, p.headDim, this.device.multiprocessors);
+    if (plan.nSplits > 1) {
+      const k = this.kernels.attentionSplit(hd);
+      const part = this.params.scratch('attention_part', plan.partBytes);
+      this.launch(k.partial, plan.partial.grid, plan.partial.block, { ...args, out: part, chunk: plan.chunk });
+      this.launch(k.reduce, plan.reduce.grid, plan.reduce.block, { part, kv_len: lens, out: oa, chunk: plan.chunk, n_splits: plan.nSplits });
+      return;
+    }
     const g = attentionDecodeLaunch(n, p.nHeads, p.nKvHeads);
-    this.launch(this.kernels.attentionDecode(p.headDim as AttentionHeadDim), g.grid, g.block, {
-      q: qa,
-      k_ptrs: kp,
-      v_ptrs: vp,
-      layer_off: 0,
-      kv_len: lens,
-      out: this.mirrors.write(out),
-      ctx_len: p.ctxLen,
-      chunk: 0,
-      scale: Math.fround(p.scale),
-    });
+    this.launch(this.kernels.attentionDecode(hd), g.grid, g.block, { ...args, out: oa, chunk: 0 });
   }
 
   argmax(x: Float32Array, n: number): number {

@@ -9,6 +9,7 @@ import { buildAdd, buildAddBias } from '../kernels/add.js';
 import { buildArgmaxPartial, buildArgmaxReduce } from '../kernels/argmax.js';
 import type { AttentionHeadDim } from '../kernels/attention-common.js';
 import { buildAttentionDecode } from '../kernels/attention-decode.js';
+import { buildAttentionDecodePartial, buildAttentionDecodeReduce } from '../kernels/attention-decode-split.js';
 import { buildGemv } from '../kernels/gemv-common.js';
 import { GEMV_FORMATS } from '../kernels/gemv-formats.js';
 import { buildRmsNorm } from '../kernels/rms-norm.js';
@@ -62,6 +63,14 @@ export class KernelSet {
 
   attentionDecode(headDim: AttentionHeadDim): Kernel {
     return this.get(`attention ${headDim}`, () => buildAttentionDecode({ sm: this.sm, headDim }));
+  }
+
+  /** Split-K decode attention: per-split partial records, then their reduction. */
+  attentionSplit(headDim: AttentionHeadDim): { partial: Kernel; reduce: Kernel } {
+    return {
+      partial: this.get(`attention partial ${headDim}`, () => buildAttentionDecodePartial({ sm: this.sm, headDim })),
+      reduce: this.get(`attention reduce ${headDim}`, () => buildAttentionDecodeReduce({ sm: this.sm, headDim })),
+    };
   }
 
   get storeKv(): Kernel {

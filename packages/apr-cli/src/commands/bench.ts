@@ -53,6 +53,12 @@ function count(name: string, min: number): (v: string) => number {
   };
 }
 
+/** A device backend's transfer and fallback counters (trueno-gpu's GpuBackend.stats()), when it has them. */
+function deviceStats(backend: unknown): { fallbacks?: Record<string, number> } | undefined {
+  const b = backend as { stats?: () => { fallbacks?: Record<string, number> } } | undefined;
+  return typeof b?.stats === 'function' ? b.stats() : undefined;
+}
+
 /** Runs the benchmark described by `flags` on `modelPath` and returns the report (also used by tests). */
 export async function runBenchCommand(modelPath: string, flags: BenchFlags, progress: (s: string) => void): Promise<BenchReport> {
   if (flags.nPrompt === 0 && flags.nGen === 0) throw new CliError('nothing to run: -p and -n are both 0', 2);
@@ -99,6 +105,10 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
     progress(`warning: other processes kept ${otherCpus.toFixed(2)} CPUs busy during the run; the rates are skewed`);
   }
   const tg = ours.find((r) => r.kind === 'tg');
+  const backendStats = deviceStats(choice.backend);
+  if (backendStats?.fallbacks && Object.keys(backendStats.fallbacks).length > 0) {
+    progress(`${choice.name}: ops run on the CPU instead: ${JSON.stringify(backendStats.fallbacks)}`);
+  }
   return {
     model: modelPath,
     threads,
@@ -116,6 +126,7 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
     bandwidthMethod: bw.method,
     ...(cmp ? { llamaCppNotes: cmp.notes } : {}),
     ...(brick ? { brick } : {}),
+    ...(backendStats ? { backendStats } : {}),
     ...(memory ? { memory } : {}),
   };
 }

@@ -133,6 +133,26 @@ describe('gpu backend: host reads of hidden states and batched sequences', () =>
     expect(s.activationDownloads.count).toBe(0); // no logits row ever crossed back
   });
 
+  it.skipIf(typeof globalThis.gc !== 'function')('device copies of a dropped session are freed when its buffers are collected', async () => {
+    const { file } = testModel(spec);
+    const be = createEmuBackend({ bytes: 64 << 20 });
+    const model = loadModel(file, { backend: be });
+    const keep = model.createSession({ contextLength: 16 });
+    keep.forward([1]);
+    const one = be.residentBuffers.buffers; // the activations, logits and KV cache of one session
+    (() => {
+      const s = model.createSession({ contextLength: 16 });
+      s.forward([1, 2]);
+    })();
+    expect(be.residentBuffers.buffers).toBeGreaterThan(one);
+    for (let i = 0; i < 20 && be.residentBuffers.buffers > one; i++) {
+      globalThis.gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(be.residentBuffers.buffers).toBe(one);
+    keep.forward([3]); // the live session is unaffected
+  });
+
   it('onLayer sees the same residual stream as on the ref backend (downloaded before the callback)', () => {
     const { file } = testModel(spec);
     const layers = (be: Backend): Float32Array[] => {

@@ -38,7 +38,7 @@ export interface MirrorCounters {
 /** The mirrors of one device (see the module comment). */
 export class DeviceMirrors {
   private readonly mirrors = new WeakMap<ArrayBufferLike, Mirror>();
-  private readonly finalizer: FinalizationRegistry<DeviceAddress>;
+  private readonly finalizer: FinalizationRegistry<{ addr: DeviceAddress; bytes: number }>;
   private live = 0;
   private liveBytes = 0;
   private disposed = false;
@@ -47,8 +47,10 @@ export class DeviceMirrors {
     private readonly device: GpuDevice,
     private readonly counters: MirrorCounters,
   ) {
-    this.finalizer = new FinalizationRegistry((addr) => {
+    this.finalizer = new FinalizationRegistry(({ addr, bytes }) => {
       if (this.disposed) return;
+      this.live--;
+      this.liveBytes -= bytes;
       try {
         this.device.free(addr);
       } catch {
@@ -116,7 +118,7 @@ export class DeviceMirrors {
       this.mirrors.set(buf, m);
       this.live++;
       this.liveBytes += bytes;
-      this.finalizer.register(buf, m.addr);
+      this.finalizer.register(buf, { addr: m.addr, bytes });
     }
     return m;
   }

@@ -213,6 +213,14 @@ describe('gpu backend (emulated device) vs ref backend', () => {
     expect(y).toEqual(want);
   });
 
+  it('rejects partly overlapping element-wise arguments like the native backend', () => {
+    const be = small();
+    const buf = new Float32Array(64);
+    expect(() => be.add(buf.subarray(0, 32), buf.subarray(0, 32), 32, buf.subarray(1, 33))).toThrow(/overlap/);
+    expect(() => be.swiglu(buf.subarray(0, 32), buf.subarray(32), 32, buf.subarray(16, 48))).toThrow(/overlap/);
+    expect(() => be.matmul(weight(GGMLType.Q8_0, 32, 4, 1), buf, 1, buf.subarray(8))).toThrow(/overlap/);
+  });
+
   it('invalidate: a host write after a device op is uploaded before the next op', () => {
     const be = small();
     const a = randomF32(1, 33);

@@ -30,6 +30,7 @@ import type { Kernel } from '../ptx/kernel.js';
 import { DeviceMirrors } from './device-mirrors.js';
 import type { DeviceAddress, GpuDevice } from './gpu-device.js';
 import { GpuBackendCounters, type GpuBackendStats } from './gpu-stats.js';
+import { checkAttention, checkCopyWithin, need, overlap, partlyOverlap } from './argument-checks.js';
 import { KernelSet } from './kernel-set.js';
 import { ParamSlots } from './param-slots.js';
 
@@ -39,25 +40,6 @@ export interface GpuBackendOptions {
   readonly cpu?: Backend;
   /** Name reported by {@link GpuBackend.name} (default `cuda` on a CUDA device, `emu` on the emulator). */
   readonly name?: string;
-}
-
-function need(op: string, what: string, buf: ArrayLike<number>, n: number): void {
-  if (buf.length < n) throw new BackendArgumentError(`${op}: ${what} needs ${n} values, has ${buf.length}`);
-}
-
-function overlap(a: Float32Array, na: number, b: Float32Array, nb: number): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + nb * 4 && b.byteOffset < a.byteOffset + na * 4;
-}
-
-function checkAttention(op: string, p: AttentionParams, cacheLen: number): void {
-  for (const k of ['nTok', 'nHeads', 'nKvHeads', 'headDim', 'ctxLen', 'pos0'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] < 0) throw new BackendArgumentError(`${op}: ${k} must be a non-negative integer, got ${p[k]}`);
-  }
-  if (p.nKvHeads < 1 || p.nHeads % p.nKvHeads !== 0) throw new BackendArgumentError(`${op}: nHeads (${p.nHeads}) must be a multiple of nKvHeads (${p.nKvHeads})`);
-  if (p.pos0 + p.nTok > p.ctxLen) throw new BackendArgumentError(`${op}: positions ${p.pos0}..${p.pos0 + p.nTok - 1} exceed the cache's ${p.ctxLen}`);
-  if (cacheLen < p.nKvHeads * p.ctxLen * p.headDim) {
-    throw new BackendArgumentError(`${op}: caches need (${p.nKvHeads}, ${p.ctxLen}, ${p.headDim}) values, have ${cacheLen}`);
-  }
 }
 
 /** The GPU backend (see the module comment). */
@@ -177,7 +159,7 @@ export class GpuBackend implements Backend {
     need('rmsNorm', 'out', out, nTok * dim);
     need('rmsNorm', 'weight', weight, dim);
     if (nTok === 0 || dim === 0) return;
-    if (overlap(x, nTok * dim, out, nTok * dim) && x.byteOffset !== out.byteOffset) {
+    if (partlyOverlap(x, out, nTok * dim)) {
       throw new BackendArgumentError('rmsNorm: x and out overlap without being the same array');
     }
     const g = rmsNormLaunch(nTok);
@@ -226,6 +208,7 @@ export class GpuBackend implements Backend {
     need('add', 'a', a, n);
     need('add', 'b', b, n);
     need('add', 'out', out, n);
+    if (partlyOverlap(a, out, n) || partlyOverlap(b, out, n)) throw new BackendArgumentError('add: an input and out overlap without being the same array');
     if (n === 0) return;
     const g = addLaunch(n);
     const aa = this.mirrors.read(a);
@@ -237,6 +220,9 @@ export class GpuBackend implements Backend {
     need('swiglu', 'gate', gate, n);
     need('swiglu', 'up', up, n);
     need('swiglu', 'out', out, n);
+    if (partlyOverlap(gate, out, n) || partlyOverlap(up, out, n)) {
+      throw new BackendArgumentError('swiglu: an input and out overlap without being the same array');
+    }
     if (n === 0) return;
     const g = swigluLaunch(n);
     const ga = this.mirrors.read(gate);
@@ -333,12 +319,7 @@ export class GpuBackend implements Backend {
   }
 
   copyWithin(x: Float32Array, dst: number, src: number, n: number): void {
-    for (const [what, v] of [['dst', dst], ['src', src], ['n', n]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new BackendArgumentError(`copyWithin: ${what} must be a non-negative integer, got ${v}`);
-    }
-    if (src + n > x.length || dst + n > x.length) {
-      throw new BackendArgumentError(`copyWithin: moving ${n} values from ${src} to ${dst} needs ${Math.max(src, dst) + n} values, x has ${x.length}`);
-    }
+    checkCopyWithin(x, dst, src, n);
     if (n === 0 || dst === src) return;
     const a = this.mirrors.write(x);
     this.device.copy(a + dst * 4, a + src * 4, n * 4);

@@ -71,6 +71,80 @@ export function softmaxStep(k: KernelBuilder, st: SoftmaxState, q: readonly Reg[
   k.mov('f32', m1, st.m);
 }
 
+/**
+ * `n` positions in one update (the same recurrence with one rescale): all n rows' loads are
+ * issued before any use, so a warp keeps n K and n V rows in flight instead of waiting a full
+ * memory latency per position, and the n butterflies interleave. m' = max(m, s_1..s_n),
+ * c = 2^(m − m'), p_i = 2^(s_i − m'), l = l·c + Σ p_i, acc = acc·c + Σ p_i·v_i.
+ */
+export function softmaxStepN(k: KernelBuilder, st: SoftmaxState, q: readonly Reg[], kvs: readonly (readonly Reg[])[], vvs: readonly (readonly Reg[])[], sl2: Reg): void {
+  const dots = kvs.map((kv) => {
+    let dot = k.mul('f32', q[0], kv[0]);
+    for (let e = 1; e < q.length; e++) dot = k.fma('f32', q[e], kv[e], dot, dot);
+    return dot;
+  });
+  for (const off of [16, 8, 4, 2, 1]) for (const d of dots) k.add('f32', d, k.shfl('bfly', d, off), d);
+  const s = dots.map((d) => mulRn(k, d, sl2));
+  const m1 = k.max('f32', st.m, s[0]);
+  for (let i = 1; i < s.length; i++) k.max('f32', m1, s[i], m1);
+  const c = k.un('ex2', 'f32', k.sub('f32', st.m, m1));
+  const p = s.map((si) => k.un('ex2', 'f32', k.sub('f32', si, m1)));
+  k.mul('f32', st.l, c, st.l);
+  for (const pi of p) k.add('f32', st.l, pi, st.l);
+  for (let e = 0; e < st.acc.length; e++) {
+    mulRn(k, st.acc[e], c, st.acc[e]);
+    p.forEach((pi, i) => k.fma('f32', pi, vvs[i][e], st.acc[e], st.acc[e]));
+  }
+  k.mov('f32', m1, st.m);
+}
+
+/**
+ * The recurrence over positions [start, end) (warp-uniform bounds): groups of `unroll` positions
+ * through {@link softmaxStepN}, then the remaining ones one at a time. `row(j)` emits the loads
+ * of position j's K and V lane values.
+ */
+export function softmaxRange(
+  k: KernelBuilder,
+  st: SoftmaxState,
+  q: readonly Reg[],
+  sl2: Reg,
+  start: Reg,
+  end: Reg,
+  unroll: number,
+  row: (j: Reg) => [Reg[], Reg[]],
+): void {
+  const mainEnd = k.sub('u32', end, k.and('b32', k.sub('u32', end, start), unroll - 1));
+  k.forRange(
+    'u32',
+    start,
+    mainEnd,
+    unroll,
+    (j) => {
+      const rows = Array.from({ length: unroll }, (_, u) => row(u === 0 ? j : k.add('u32', j, u)));
+      softmaxStepN(
+        k,
+        st,
+        q,
+        rows.map((r) => r[0]),
+        rows.map((r) => r[1]),
+        sl2,
+      );
+    },
+    true,
+  );
+  k.forRange(
+    'u32',
+    mainEnd,
+    end,
+    1,
+    (j) => {
+      const [kv, vv] = row(j);
+      softmaxStep(k, st, q, kv, vv, sl2);
+    },
+    true,
+  );
+}
+
 /** out = acc / l (E values; `div.rn`). */
 export function finalize(k: KernelBuilder, st: SoftmaxState): Reg[] {
   return st.acc.map((a) => divRn(k, a, st.l));

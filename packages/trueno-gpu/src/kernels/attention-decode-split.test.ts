@@ -3,7 +3,7 @@ import { attentionDecodeReference, buildAttentionDecode } from './attention-deco
 import { MIN_SPLIT_CHUNK, attentionDecodeSplitPlan, buildAttentionDecodePartial, buildAttentionDecodeReduce } from './attention-decode-split.js';
 import { type AttnShape, makeSequences, runDecode, runDecodeSplit } from './attention-test-support.js';
 import { seeded } from './gemv-conformance.js';
-import { describePtxas } from './ops-test-support.js';
+import { describePtxas, withApproxError } from './ops-test-support.js';
 import { ATTENTION_NMSE, ATTENTION_SPLIT_NMSE, nmse } from './tolerances.js';
 
 const build = (headDim: 64 | 128) => ({
@@ -27,6 +27,17 @@ describe('attention decode split-K', () => {
     const split = runDecodeSplit(k.partial, k.reduce, q, seqs, shape, 1, chunk);
     const one = runDecode(k.one, q, seqs, shape, 1);
     expect(split.every(Number.isFinite)).toBe(true);
+    expect(nmse(split, one)).toBeLessThan(ATTENTION_SPLIT_NMSE);
+    expect(nmse(split, attentionDecodeReference(q, seqs, shape))).toBeLessThan(ATTENTION_NMSE);
+  });
+
+  it('split and one-pass agree within the bound with ex2.approx at its worst-case error', () => {
+    const shape: AttnShape = { nHeads: 2, nKvHeads: 1, headDim: 128, ctxLen: 300, scale: 1 / Math.sqrt(128) };
+    const seqs = makeSequences(shape, [257], 1, 0, 45);
+    const q = seeded(2 * 128, 46).map((v) => v * 6);
+    const k = kernels[128];
+    const split = runDecodeSplit(withApproxError(k.partial), withApproxError(k.reduce), q, seqs, shape, 0, 64);
+    const one = runDecode(withApproxError(k.one), q, seqs, shape, 0);
     expect(nmse(split, one)).toBeLessThan(ATTENTION_SPLIT_NMSE);
     expect(nmse(split, attentionDecodeReference(q, seqs, shape))).toBeLessThan(ATTENTION_NMSE);
   });

@@ -28,12 +28,18 @@ import { refBackend } from '@sovereign/trueno';
 import { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
 import type { Reg } from '../ptx/types.js';
-import { type AttentionHeadDim, finalize, initState, lanesDims, loadLane, scaleLog2, softmaxStep } from './attention-common.js';
+import { type AttentionHeadDim, finalize, initState, lanesDims, loadLane, scaleLog2, softmaxRange } from './attention-common.js';
 import type { KernelCost } from './kernel-model.js';
 import type { LaunchGeometry } from './ops-common.js';
 
 /** Largest GQA group (query heads per KV head) the decode kernels accept: 16 warps per block. */
 export const MAX_GQA_GROUP = 16;
+
+/**
+ * Positions per softmax update: each warp keeps 4 K and 4 V rows in flight (memory-level
+ * parallelism; one position per update would wait a full DRAM latency per row).
+ */
+export const DECODE_UNROLL = 4;
 
 /** Floats of one partial record: m, l, two pad floats (16-byte alignment of acc), acc[headDim]. */
 export function partialRecordFloats(headDim: number): number {
@@ -104,19 +110,10 @@ export function buildAttentionDecode(opts: AttentionDecodeOptions): Kernel {
   const q = loadLane(k, 'global', qAt, E);
   const sl2 = scaleLog2(k, k.ldParam(psc));
   const st = initState(k, E);
-  k.forRange(
-    'u32',
-    start,
-    end,
-    1,
-    (j) => {
-      const off = k.mulWide('u32', j, rowBytes);
-      const kv = loadLane(k, 'global', k.add('u64', kBase, off), E);
-      const vv = loadLane(k, 'global', k.add('u64', vBase, off), E);
-      softmaxStep(k, st, q, kv, vv, sl2);
-    },
-    true,
-  );
+  softmaxRange(k, st, q, sl2, start, end, DECODE_UNROLL, (j) => {
+    const off = k.mulWide('u32', j, rowBytes);
+    return [loadLane(k, 'global', k.add('u64', kBase, off), E), loadLane(k, 'global', k.add('u64', vBase, off), E)];
+  });
   const out = k.ldGlobalPtr(po);
   if (partial) {
     const rec = k.mad('u32', k.mad('u32', qRowIdx, k.special('nctaid.x'), split), 4 * partialRecordFloats(D), out, undefined, 'wide');

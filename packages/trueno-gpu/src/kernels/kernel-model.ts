@@ -25,3 +25,16 @@ export function predictedMicros(cost: KernelCost, bandwidthGBs = H100_BANDWIDTH_
 export function intensity(cost: KernelCost): number {
   return cost.flops / cost.bytes;
 }
+
+/** FP32 (non-tensor-core) peak of an H100 SXM, TFLOP/s: the compute roof of the f32 attention kernels. */
+export const H100_F32_TFLOPS = 67;
+
+/**
+ * Predicted microseconds under both roofs: max(bytes / bandwidth, flops / peak). Element-wise
+ * kernels and decode attention sit on the bandwidth roof; long-prompt f32 prefill attention can
+ * reach the compute roof (4·headDim flops per (query, position) pair against K/V bytes shared by
+ * 8 queries).
+ */
+export function predictedMicrosRoofline(cost: KernelCost, bandwidthGBs = H100_BANDWIDTH_GBS, tflops = H100_F32_TFLOPS): number {
+  return Math.max(predictedMicros(cost, bandwidthGBs), (cost.flops / (tflops * 1e12)) * 1e6);
+}

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { launch } from '../emu/test-launch.js';
-import { SM_TARGETS, emitModule } from '../ptx/kernel.js';
-import { assemblePtx, ptxasForTests } from '../ptx/ptxas.js';
 import { seeded } from './gemv-conformance.js';
 import { H100_BANDWIDTH_GBS, predictedMicros } from './kernel-model.js';
+import { describePtxas } from './ops-test-support.js';
 import { buildRmsNorm, rmsNormCost, rmsNormLaunch, rmsNormReference } from './rms-norm.js';
 import { RMS_NORM_NMSE, nmse } from './tolerances.js';
 
-const ptxas = ptxasForTests();
 const kernel = buildRmsNorm({ sm: 'sm_80' });
 
 function run(x: Float32Array, w: Float32Array, eps: number, nTok: number, dim: number): Float32Array {
@@ -55,13 +53,6 @@ describe('rms_norm', () => {
     expect(c.bytes).toBe(4 * (2 * 4 * 896 + 896));
     expect(predictedMicros(c, H100_BANDWIDTH_GBS)).toBeCloseTo((c.bytes / 3.35e12) * 1e6, 9);
   });
-
-  describe.each(SM_TARGETS)('ptxas %s', (sm) => {
-    it.skipIf(!ptxas)('assembles without spills', () => {
-      const r = assemblePtx(emitModule(sm, [buildRmsNorm({ sm })]), sm, ptxas);
-      expect(r.log).not.toMatch(/error/i);
-      expect(r.ok).toBe(true);
-      for (const f of r.functions) expect(f.spillStores, `${f.name} spills`).toBe(0);
-    });
-  });
 });
+
+describePtxas('rms_norm', (sm) => [buildRmsNorm({ sm })]);

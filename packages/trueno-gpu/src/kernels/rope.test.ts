@@ -2,7 +2,7 @@ import type { RopeParams } from '@sovereign/trueno';
 import { describe, expect, it } from 'vitest';
 import { launch } from '../emu/test-launch.js';
 import { seeded } from './gemv-conformance.js';
-import { describePtxas } from './ops-test-support.js';
+import { describePtxas, withApproxError } from './ops-test-support.js';
 import { buildRope, ropeCost, ropeLaunch, ropeReference, ropeScalars } from './rope.js';
 import { ROPE_NMSE, nmse } from './tolerances.js';
 
@@ -39,6 +39,18 @@ describe('rope', () => {
     expect(nmse(y, ropeReference(x, nTok, nHeads, headDim, positions, p))).toBeLessThan(ROPE_NMSE);
     const nRot = p.nRot ?? headDim;
     for (let d = nRot; d < headDim; d++) expect(y[d]).toBe(x[d]); // pass-through dims untouched
+  });
+
+  it('the bound holds with cos/sin.approx at their documented worst-case error (a GPU, not the emulator)', () => {
+    const [nTok, nHeads, headDim] = [3, 14, 64];
+    const pos = [7, 4095, 32767];
+    const x = seeded(nTok * nHeads * headDim, 23);
+    const { n_rot, ...f } = ropeScalars(QWEN, headDim);
+    const { grid, block } = ropeLaunch(nTok);
+    const y = launch(withApproxError(kernels.neox), grid, block, { x, pos: new Uint32Array(pos) }, { n_heads: nHeads, head_dim: headDim, n_rot, freq_factors: 0, ...f }).f32('x', x.length);
+    const e = nmse(y, ropeReference(x, nTok, nHeads, headDim, pos, QWEN));
+    expect(e).toBeGreaterThan(0);
+    expect(e).toBeLessThan(ROPE_NMSE);
   });
 
   it('a position off by one in one token is caught by the bound', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launch } from '../emu/test-launch.js';
 import { seeded } from './gemv-conformance.js';
-import { describePtxas } from './ops-test-support.js';
+import { describePtxas, withApproxError } from './ops-test-support.js';
 import { buildSwiglu, swigluCost, swigluLaunch, swigluReference } from './swiglu.js';
 import { SWIGLU_NMSE, nmse } from './tolerances.js';
 
@@ -32,6 +32,17 @@ describe('swiglu', () => {
     const y = run(new Float32Array([-100, 100]), new Float32Array([1, 1]), 2);
     expect(Object.is(y[0], -0)).toBe(true);
     expect(y[1]).toBe(100);
+  });
+
+  it('the bound holds with ex2.approx at its documented worst-case error (a GPU, not the emulator)', () => {
+    const n = 1023;
+    const g = gates(n, 21);
+    const u = seeded(n, 22);
+    const { grid, block } = swigluLaunch(n);
+    const y = launch(withApproxError(kernel), grid, block, { gate: g, up: u, out: n * 4 }, { n }).f32('out', n);
+    const e = nmse(y, swigluReference(g, u, n));
+    expect(e).toBeGreaterThan(0);
+    expect(e).toBeLessThan(SWIGLU_NMSE);
   });
 
   it('a corrupted up value is caught by the bound', () => {

@@ -63,7 +63,7 @@ describe.skipIf(skipReason !== undefined)('gpu backend on the fake libcuda', () 
     be.synchronize();
     const entries = readFakeLog(log);
     const launches = entries.filter((e) => e.op === 'launch').map((e) => e.fn);
-    expect(launches).toEqual(['gemv_q8_0_b2', 'gemv_q8_0_b2', 'rms_norm_f32', 'store_kv_f32', 'attention_decode_d64']);
+    expect(launches).toEqual(['gemv_q8_0_b2', 'gemv_q8_0_b2', 'rms_norm_f32', 'kv_store_f32', 'attention_decode_d64']);
     const s = be.stats();
     expect(s.weightUploads.count).toBe(2); // the Q8_0 matrix once, the norm weight once
     expect(s.launches).toBe(5);

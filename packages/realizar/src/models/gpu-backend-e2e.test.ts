@@ -84,12 +84,12 @@ describe.each(MODELS)('gpu backend end to end on the emulator: %s', (_name, spec
     expect(worst).toBeLessThan(LOGITS_NMSE);
     expect(be.stats().fallbacks).toEqual({});
     // Step 0 is the prompt (first sight of every buffer); each decode step after it only downloads the logits.
-    // Small inputs: the token's embedding row, its position (shared by every RoPE call) and the
-    // attention length (shared by every layer); the per-layer cache-pointer tables are uploaded
-    // again only by the first decode step (their length follows nTok), then stay put.
+    // Small inputs: the token's embedding row, its position for RoPE and for the KV store, and
+    // the attention length, each shared by every layer; the per-layer cache-pointer tables are
+    // uploaded again only by the first decode step (their length follows nTok), then stay put.
     const pointerTables = 2 * spec.nLayers; // k and v per layer
     perStep.slice(1).forEach((d, i) => {
-      expect(d).toEqual({ activationUploads: 0, activationDownloads: 1, fallbackDownloads: 0, weightUploads: 0, argmaxReads: 0, paramUploads: i === 0 ? 3 + pointerTables : 3 });
+      expect(d).toEqual({ activationUploads: 0, activationDownloads: 1, fallbackDownloads: 0, weightUploads: 0, argmaxReads: 0, paramUploads: i === 0 ? 4 + pointerTables : 4 });
     });
   });
 
@@ -109,7 +109,7 @@ describe.each(MODELS)('gpu backend end to end on the emulator: %s', (_name, spec
     });
     expect(gpu.tokens).toEqual(ref.tokens);
     perStep.slice(1).forEach((d, i) => {
-      expect(d).toEqual({ activationUploads: 0, activationDownloads: 0, fallbackDownloads: 0, weightUploads: 0, argmaxReads: 1, paramUploads: i === 0 ? 3 + 2 * spec.nLayers : 3 });
+      expect(d).toEqual({ activationUploads: 0, activationDownloads: 0, fallbackDownloads: 0, weightUploads: 0, argmaxReads: 1, paramUploads: i === 0 ? 4 + 2 * spec.nLayers : 4 });
     });
   });
 });

@@ -20,6 +20,8 @@ import { type AttentionParams, type Backend, BackendArgumentError, type RopePara
 import type { AttentionHeadDim } from '../kernels/attention-common.js';
 import { MAX_GQA_GROUP, attentionDecodeLaunch } from '../kernels/attention-decode.js';
 import { attentionDecodeSplitPlan } from '../kernels/attention-decode-split.js';
+import { attentionPrefillLaunch } from '../kernels/attention-prefill.js';
+import { kvStoreLaunch } from '../kernels/kv-store.js';
 import { argmaxLaunch } from '../kernels/argmax.js';
 import { MAX_GEMV_BATCH, gemvLaunch } from '../kernels/gemv-common.js';
 import { addBiasLaunch, addLaunch } from '../kernels/add.js';
@@ -65,6 +67,7 @@ export class GpuBackend implements Backend {
   private readonly params: ParamSlots;
   private hostRows = new Float32Array(0);
   private u32 = new Uint32Array(0);
+  /** One u32: the argmax result read back, or a decode step's attention length. */
   private readonly one = new Uint32Array(1);
   private disposed = false;
 
@@ -241,23 +244,25 @@ export class GpuBackend implements Backend {
     need('storeKv', 'k', k, p.nTok * kvDim);
     need('storeKv', 'v', v, p.nTok * kvDim);
     if (p.nTok === 0 || kvDim === 0) return;
-    if (p.headDim > 1024) {
-      this.onCpu('storeKv', [k, v], [kCache, vCache], () => this.cpu.storeKv(k, v, kCache, vCache, p));
-      return;
-    }
+    const n = p.nTok;
     const ka = this.mirrors.read(k);
     const va = this.mirrors.read(v);
     const kc = this.mirrors.write(kCache);
     const vc = this.mirrors.write(vCache);
-    this.launch(this.kernels.storeKv, [p.nKvHeads, p.nTok, 1], [p.headDim, 1, 1], {
+    // kv_store_f32 takes a cache base and a position per row (rows of several sequences may share
+    // a launch); this segment's rows all go to one cache at pos0, pos0 + 1, ...
+    const pos = this.params.u32s('kv_pos', this.positionsFrom(p.pos0, n), n);
+    const g = kvStoreLaunch(n);
+    this.launch(this.kernels.kvStore, g.grid, g.block, {
       k: ka,
       v: va,
-      k_cache: kc,
-      v_cache: vc,
-      head_dim: p.headDim,
-      kv_dim: kvDim,
+      k_ptrs: this.params.pointerTable('k_ptrs', kc, n),
+      v_ptrs: this.params.pointerTable('v_ptrs', vc, n),
+      layer_off: 0,
+      pos,
+      n_kv_heads: p.nKvHeads,
       ctx_len: p.ctxLen,
-      pos0: p.pos0,
+      head_dim: p.headDim,
     });
   }
 
@@ -273,23 +278,44 @@ export class GpuBackend implements Backend {
       this.onCpu(`attention headDim ${p.headDim} group ${group}`, [q, kCache, vCache], [out], () => this.cpu.attention(q, kCache, vCache, out, p));
       return;
     }
-    // Token t of the batch is one "sequence" of the decode kernel over the same cache with
-    // kv_len = pos0 + t + 1: causal prefill as one launch, and decode as its nTok = 1 case.
     const n = p.nTok;
-    if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
-    for (let t = 0; t < n; t++) this.u32[t] = p.pos0 + t + 1;
-    const lens = this.params.u32s('kv_len', this.u32, n);
+    const hd = p.headDim as AttentionHeadDim;
     const kc = this.mirrors.read(kCache);
     const vc = this.mirrors.read(vCache);
-    const kp = this.params.pointerTable('k_ptrs', kc, n);
-    const vp = this.params.pointerTable('v_ptrs', vc, n);
     const qa = this.mirrors.read(q);
     const oa = this.mirrors.write(out);
-    const hd = p.headDim as AttentionHeadDim;
-    const args = { q: qa, k_ptrs: kp, v_ptrs: vp, layer_off: 0, kv_len: lens, ctx_len: p.ctxLen, scale: Math.fround(p.scale) };
-    // Long contexts with few (sequence, KV head) pairs leave most SMs idle in the one-pass kernel:
-    // split the positions (flash-decoding) when that gives more than one chunk of ≥ 64 positions.
-    const plan = attentionDecodeSplitPlan(p.pos0 + n, n, p.nHeads, p.nKvHeads, p.headDim, this.device.multiprocessors);
+    const scale = Math.fround(p.scale);
+    if (n > 1) {
+      // A prompt segment: the prefill kernel (K/V tiles in shared memory shared by 8 queries).
+      const g = attentionPrefillLaunch(n, p.nHeads, p.nKvHeads);
+      this.launch(this.kernels.attentionPrefill(hd), g.grid, g.block, {
+        q: qa,
+        k_cache: kc,
+        v_cache: vc,
+        out: oa,
+        n_tok: n,
+        n_kv_heads: p.nKvHeads,
+        ctx_len: p.ctxLen,
+        pos0: p.pos0,
+        scale,
+      });
+      return;
+    }
+    // One decode token: the decode kernel (one warp per query head of a GQA group).
+    this.one[0] = p.pos0 + 1;
+    const lens = this.params.u32s('kv_len', this.one, 1);
+    const args = {
+      q: qa,
+      k_ptrs: this.params.pointerTable('k_ptrs', kc, 1),
+      v_ptrs: this.params.pointerTable('v_ptrs', vc, 1),
+      layer_off: 0,
+      kv_len: lens,
+      ctx_len: p.ctxLen,
+      scale,
+    };
+    // Long contexts with few KV heads leave most SMs idle in the one-pass kernel: split the
+    // positions (flash-decoding) when that gives more than one chunk of at least 64 positions.
+    const plan = attentionDecodeSplitPlan(p.pos0 + 1, 1, p.nHeads, p.nKvHeads, p.headDim, this.device.multiprocessors);
     if (plan.nSplits > 1) {
       const k = this.kernels.attentionSplit(hd);
       const part = this.params.scratch('attention_part', plan.partBytes);
@@ -297,7 +323,7 @@ export class GpuBackend implements Backend {
       this.launch(k.reduce, plan.reduce.grid, plan.reduce.block, { part, kv_len: lens, out: oa, chunk: plan.chunk, n_splits: plan.nSplits });
       return;
     }
-    const g = attentionDecodeLaunch(n, p.nHeads, p.nKvHeads);
+    const g = attentionDecodeLaunch(1, p.nHeads, p.nKvHeads);
     this.launch(this.kernels.attentionDecode(hd), g.grid, g.block, { ...args, out: oa, chunk: 0 });
   }
 
@@ -348,6 +374,13 @@ export class GpuBackend implements Backend {
     for (const w of writes) this.mirrors.toHost(w, true); // ops write a prefix: the rest must stay
     fn();
     for (const w of writes) this.mirrors.hostWrote(w);
+  }
+
+  /** `pos0 .. pos0 + n - 1` in the backend's grow-only u32 buffer. */
+  private positionsFrom(pos0: number, n: number): Uint32Array {
+    if (this.u32.length < n) this.u32 = new Uint32Array(Math.max(n, 2 * this.u32.length));
+    for (let t = 0; t < n; t++) this.u32[t] = pos0 + t;
+    return this.u32;
   }
 
   private weight(w: Tensor): DeviceAddress {

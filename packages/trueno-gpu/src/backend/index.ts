@@ -9,4 +9,3 @@ export { EmuDevice, type EmuDeviceOptions } from './emu-device.js';
 export { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
 export { GpuDeviceError, smTargetFor, type DeviceAddress, type DeviceLaunch, type GpuDevice } from './gpu-device.js';
 export type { GpuBackendStats } from './gpu-stats.js';
-export { buildStoreKv } from './store-kv-kernel.js';

@@ -15,7 +15,8 @@ import { GEMV_FORMATS } from '../kernels/gemv-formats.js';
 import { buildRmsNorm } from '../kernels/rms-norm.js';
 import { buildRope } from '../kernels/rope.js';
 import { buildSwiglu } from '../kernels/swiglu.js';
-import { buildStoreKv } from './store-kv-kernel.js';
+import { buildAttentionPrefill } from '../kernels/attention-prefill.js';
+import { buildKvStore } from '../kernels/kv-store.js';
 
 /** Lazily built kernels for one target. */
 export class KernelSet {
@@ -73,8 +74,12 @@ export class KernelSet {
     };
   }
 
-  get storeKv(): Kernel {
-    return this.get('store_kv', () => buildStoreKv({ sm: this.sm }));
+  attentionPrefill(headDim: AttentionHeadDim): Kernel {
+    return this.get(`attention prefill ${headDim}`, () => buildAttentionPrefill({ sm: this.sm, headDim }));
+  }
+
+  get kvStore(): Kernel {
+    return this.get('kv_store', () => buildKvStore({ sm: this.sm }));
   }
 
   private get(key: string, build: () => Kernel): Kernel {

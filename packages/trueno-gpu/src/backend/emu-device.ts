@@ -10,7 +10,7 @@ import { type DeviceAddress, type DeviceLaunch, type GpuDevice, GpuDeviceError }
 
 /** Options of {@link EmuDevice}. */
 export interface EmuDeviceOptions {
-  /** Arena size in bytes (default 256 MiB: a small test model, its caches and activations). */
+  /** Arena size in bytes, allocated up front (default 64 MiB: a small test model, its caches and activations). */
   readonly bytes?: number;
   /** Target the kernels are built for (default sm_80; the emulator runs any). */
   readonly sm?: SmTarget;
@@ -28,7 +28,7 @@ export class EmuDevice implements GpuDevice {
   private readonly freeList: { addr: DeviceAddress; bytes: number }[] = [];
 
   constructor(opts: EmuDeviceOptions = {}) {
-    this.memory = new EmuMemory(opts.bytes ?? 256 * 1024 * 1024);
+    this.memory = new EmuMemory(opts.bytes ?? 64 * 1024 * 1024);
     this.sm = opts.sm ?? 'sm_80';
   }
 

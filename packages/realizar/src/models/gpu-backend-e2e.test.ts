@@ -64,7 +64,7 @@ const MODELS: [string, TestModelSpec, number][] = [
 describe.each(MODELS)('gpu backend end to end on the emulator: %s', (_name, spec, steps) => {
   const ref = greedy(refBackend, spec, { steps });
 
-  it(`greedy ${steps} tokens equal the ref backend's, logits within ${LOGITS_NMSE}, no activation transfer per decode step`, () => {
+  it(`greedy ${steps} tokens equal the ref backend's, logits within ${LOGITS_NMSE}, no activation transfer per decode step [F-GPU-BE-2]`, () => {
     const be = createEmuBackend({ bytes: 64 << 20 });
     const perStep: Record<string, number>[] = [];
     let last = be.stats();
@@ -131,6 +131,19 @@ describe('gpu backend: host reads of hidden states and batched sequences', () =>
     const s = be.stats();
     expect(s.argmaxReads.count).toBe(got.tokens.length);
     expect(s.activationDownloads.count).toBe(0); // no logits row ever crossed back
+  });
+
+  it('matmuls without a GPU kernel (f16 weights) run on the CPU per op, counted, and the tokens still equal ref [F-GPU-BE-3]', () => {
+    const f16: TestModelSpec = { ...spec, type: GGMLType.F16, embdType: GGMLType.Q8_0 };
+    const want = greedy(refBackend, f16, { steps: 4 });
+    const be = createEmuBackend({ bytes: 64 << 20 });
+    const got = greedy(be, f16, { steps: 4 });
+    expect(got.tokens).toEqual(want.tokens);
+    got.logits.forEach((l, i) => expect(nmse(l, want.logits[i])).toBeLessThan(LOGITS_NMSE));
+    const s = be.stats();
+    // 7 matrices per layer for each of the 4 forwards; the tied LM head (Q8_0) has a kernel.
+    expect(s.fallbacks).toEqual({ 'matmul f16': 4 * 7 * f16.nLayers });
+    expect(s.fallbackDownloads.count).toBeGreaterThan(0); // inputs came back for the CPU
   });
 
   it.skipIf(typeof globalThis.gc !== 'function')('device copies of a dropped session are freed when its buffers are collected', async () => {

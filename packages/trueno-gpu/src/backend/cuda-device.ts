@@ -3,9 +3,15 @@
  * on the NULL stream, and kernels emitted as PTX for the device's SM (`emitModule(sm, [kernel])`),
  * JIT-loaded once per kernel object and cached with their function handle.
  *
- * CUDA graphs are not used yet: the backend's launches carry per-call values (positions, the
- * KV-store position, attention lengths) as kernel parameters or as tables copied from host
- * memory per call, so a captured decode step could not be replayed for the next token.
+ * CUDA graphs are not used yet. What a replayable decode step has already: positions, KV-store
+ * rows and attention lengths reach the kernels through device tables (ParamSlots), so a decode
+ * step's kernel parameters are the same every token. What it lacks: (1) the backend is driven
+ * one op at a time from JS, so capture would need a "record this step's launches, replay while
+ * the op sequence matches" layer; (2) the per-token inputs are synchronous copies on the NULL
+ * stream, which cannot be captured (they would have to precede the graph launch from pinned
+ * memory); (3) the split-K plan's grid grows with the context, so a graph holds only while the
+ * split count is unchanged. None of this can be tested without a GPU (the fake libcuda records
+ * calls but runs no kernels), so it is left for a machine that has one.
  */
 import { CudaContext, type CudaFunction } from '../driver/cuda-context.js';
 import type { KernelParam } from '../driver/kernel-params.js';

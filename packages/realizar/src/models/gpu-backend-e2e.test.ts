@@ -17,7 +17,7 @@ import { type TestModelSpec, testModel } from '../model/test-model.js';
 
 const PROMPT = [1, 259, 299, 7, 42];
 /** Greedy tokens per run (the emulator runs ~2·10^7 instructions/s: a q8_0 step ~0.2 s, a q4_K step ~1 s). */
-const STEPS = 10;
+const STEPS = 8;
 /** Logits NMSE vs ref: per-matmul activation-quantization noise of the ref path (~1e-5) through a 2-layer model. */
 const LOGITS_NMSE = 1e-3;
 

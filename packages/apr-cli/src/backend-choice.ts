@@ -1,9 +1,11 @@
 /**
- * Which compute backend a command runs on (`--backend auto|ref|native`, `--threads N`).
+ * Which compute backend a command runs on (`--backend auto|ref|native|cuda`, `--gpu`, `--no-gpu`,
+ * `--threads N`).
  * Selection is trueno's `selectBackend` (re-exported by realizar): a backend that cannot run here
  * falls back to `ref` with the reason, which commands print with --verbose and bench puts in its JSON.
  */
 import { type BackendSelection, type LoadModelOptions, selectBackend } from '@sovereign/realizar';
+import { CliError } from './cli-error.js';
 
 type Backend = NonNullable<LoadModelOptions['backend']>;
 
@@ -18,10 +20,26 @@ export interface BackendChoice {
 }
 
 /**
- * Resolves `--backend NAME` (`auto`: the best available, native when its addon loaded). Unknown
- * names throw trueno's `UnknownBackendError`.
+ * Resolves `--backend NAME` (`auto`: the best available: cuda on a usable GPU, else native when
+ * its addon loaded, else ref) together with `--gpu` / `--no-gpu` (`gpu` true / false; undefined
+ * when neither was given). `--gpu` means `--backend cuda` and fails with the driver's reason when
+ * CUDA cannot run, instead of falling back; `--no-gpu` keeps `auto` off the GPU. Unknown names
+ * throw trueno's `UnknownBackendError`; contradicting flags a {@link CliError}.
  */
-export function chooseBackend(name = 'auto'): BackendChoice {
+export function chooseBackend(name = 'auto', gpu?: boolean): BackendChoice {
+  if (gpu === true) {
+    if (name !== 'auto' && name !== 'cuda') throw new CliError(`--gpu runs the cuda backend: it contradicts --backend ${name}`, 2);
+    const s: BackendSelection = selectBackend('cuda');
+    if (s.fellBack) throw new CliError(`--gpu: the cuda backend cannot run here (${s.reason.replace(/^using ref \((.*)\)$/, '$1')}); run without --gpu to use the CPU`);
+    return { backend: s.backend, name: s.backend.name, reason: s.reason };
+  }
+  if (gpu === false) {
+    if (name === 'cuda') throw new CliError('--no-gpu contradicts --backend cuda', 2);
+    if (name === 'auto') {
+      const s = selectBackend('native');
+      return { backend: s.backend, name: s.backend.name, reason: `--no-gpu: ${s.reason}` };
+    }
+  }
   if (name === 'ref') return { backend: undefined, name: 'ref', reason: 'ref requested' };
   const s: BackendSelection = selectBackend(name);
   return { backend: s.backend, name: s.backend.name, reason: s.reason };

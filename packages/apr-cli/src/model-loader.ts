@@ -29,6 +29,8 @@ export interface BackendFlags {
   readonly backend?: string;
   /** Threads of a multi-threaded backend (default: the backend's own, i.e. the machine's cores). */
   readonly threads?: number;
+  /** `--gpu` (true: run on the cuda backend or fail with why), `--no-gpu` (false: never the GPU); undefined: neither. */
+  readonly gpu?: boolean;
 }
 
 /** Throws a one-line {@link CliError} unless `path` is an existing regular file. */
@@ -50,7 +52,7 @@ export function assertModelFile(path: string): void {
  */
 export function loadForInference(path: string, flags: BackendFlags = {}): LoadedModel {
   assertModelFile(path);
-  const choice = chooseBackend(flags.backend ?? 'ref');
+  const choice = chooseBackend(flags.backend ?? 'ref', flags.gpu);
   const threads = applyThreads(choice, flags.threads);
   const t0 = performance.now();
   const file = openGGUF(path);

@@ -13,6 +13,10 @@ export { gpuInfo } from './gpu-info.js';
 export type { GpuDeviceSummary, GpuInfo } from './gpu-info.js';
 export { loadCudaDriver } from '@sovereign/trueno-gpu';
 export type { CudaDriverLoadResult } from '@sovereign/trueno-gpu';
+// The `cuda` backend (trueno-gpu's GpuBackend on a CUDA device), selectable by name; its transfer stats.
+import './register-backends.js';
+export { GpuBackend, createEmuBackend } from '@sovereign/trueno-gpu';
+export type { GpuBackendStats } from '@sovereign/trueno-gpu';
 export * from './tokenizer/index.js';
 export * from './model/index.js';
 export * from './sampler/index.js';

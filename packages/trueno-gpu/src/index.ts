@@ -12,3 +12,5 @@ export * from './emu/index.js';
 export * from './kernels/index.js';
 // The CUDA driver binding (native/ addon + src/driver/).
 export * from './driver/index.js';
+// The GPU backend (registers the `cuda` provider with trueno's backend registry).
+export * from './backend/index.js';

@@ -79,6 +79,11 @@ export interface BenchReport {
   readonly brick?: BrickResult;
   /** Peak RSS and load time of apr and llama.cpp, each in a child process (`--mem`). */
   readonly memory?: MemoryReport;
+  /**
+   * What a device backend (cuda) moved and where it ran over the whole bench: its `stats()`
+   * (host↔device transfers by cause, launches, CPU fallbacks by op and weight type).
+   */
+  readonly backendStats?: unknown;
 }
 
 /** Model facts from the GGUF header (no weights touched). */

@@ -32,6 +32,8 @@ interface BenchFlags {
   reps: number;
   threads?: number;
   backend: string;
+  /** --gpu (true) / --no-gpu (false); undefined when neither is given. */
+  gpu?: boolean;
   brick?: boolean;
   cmp?: string;
   json?: boolean;
@@ -51,6 +53,12 @@ function count(name: string, min: number): (v: string) => number {
   };
 }
 
+/** A device backend's transfer and fallback counters (trueno-gpu's GpuBackend.stats()), when it has them. */
+function deviceStats(backend: unknown): { fallbacks?: Record<string, number> } | undefined {
+  const b = backend as { stats?: () => { fallbacks?: Record<string, number> } } | undefined;
+  return typeof b?.stats === 'function' ? b.stats() : undefined;
+}
+
 /** Runs the benchmark described by `flags` on `modelPath` and returns the report (also used by tests). */
 export async function runBenchCommand(modelPath: string, flags: BenchFlags, progress: (s: string) => void): Promise<BenchReport> {
   if (flags.nPrompt === 0 && flags.nGen === 0) throw new CliError('nothing to run: -p and -n are both 0', 2);
@@ -60,7 +68,7 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
   const threads = flags.threads ?? machine.physicalCores;
   const cpuAtStart = cpuSnapshot();
 
-  const choice = chooseBackend(flags.backend);
+  const choice = chooseBackend(flags.backend, flags.gpu);
   const backendThreads = applyThreads(choice, threads);
   progress(`backend: ${choice.name}, ${backendThreads} thread(s) (${choice.reason})`);
   const t0 = performance.now();
@@ -97,6 +105,10 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
     progress(`warning: other processes kept ${otherCpus.toFixed(2)} CPUs busy during the run; the rates are skewed`);
   }
   const tg = ours.find((r) => r.kind === 'tg');
+  const backendStats = deviceStats(choice.backend);
+  if (backendStats?.fallbacks && Object.keys(backendStats.fallbacks).length > 0) {
+    progress(`${choice.name}: ops run on the CPU instead: ${JSON.stringify(backendStats.fallbacks)}`);
+  }
   return {
     model: modelPath,
     threads,
@@ -114,6 +126,7 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
     bandwidthMethod: bw.method,
     ...(cmp ? { llamaCppNotes: cmp.notes } : {}),
     ...(brick ? { brick } : {}),
+    ...(backendStats ? { backendStats } : {}),
     ...(memory ? { memory } : {}),
   };
 }
@@ -128,7 +141,9 @@ export function registerBench(program: Command, io: Io): void {
     .option('-n, --n-gen <n>', 'generated tokens of the tg test, one token per forward (0: skip)', count('-n', 0), 128)
     .option('-r, --reps <n>', 'measured repetitions (one warm-up runs first and is discarded)', count('-r', 1), 5)
     .option('-t, --threads <n>', 'threads, for our backend and for llama.cpp (default: physical cores)', count('--threads', 1))
-    .option('--backend <name>', 'compute backend: auto | ref | native (falls back to ref with a reason)', 'auto')
+    .option('--backend <name>', 'compute backend: auto | ref | native | cuda (falls back to ref with a reason)', 'auto')
+    .option('--gpu', 'benchmark the GPU (the cuda backend); fails with the reason when CUDA cannot run here')
+    .option('--no-gpu', 'never use the GPU (auto picks native or ref)')
     .option('--brick', 'add the per-brick profile (budgets, scores, grade, bottleneck)')
     .option('--cmp <engine>', "compare with 'llama': node-llama-cpp, and native llama-bench (LLAMA_BENCH=path, else the one `pnpm llama-bench:build` built)")
     .option('--mem', 'peak RSS and load time of apr and llama.cpp (node-llama-cpp), one child process each (default with --cmp llama)')

@@ -14,6 +14,8 @@ import { StopStringMatcher } from './stop-matcher.js';
 import { makeTimings, type GenerateTimings } from './timings.js';
 import type { GenerationTokenizer, LogitsSession } from './types.js';
 
+const EMPTY_LOGITS: Float32Array = new Float32Array(0);
+
 /** One sampled token and the text it released (may be '' while text is held back). */
 export interface GenerateChunk {
   readonly token: number;
@@ -111,13 +113,19 @@ export async function* generate(
     stopReason = 'abort';
     return finish();
   }
+  // A plain-argmax sampler on a session that can pick the greedy token itself (on a GPU: only the
+  // index crosses back, not the logits row) skips the host logits altogether.
+  const greedy = sampler.plainArgmax && session.forwardGreedy !== undefined;
+  let logits: Float32Array = EMPTY_LOGITS;
+  let next = -1;
   let t0 = performance.now();
-  let logits = session.forward(promptTokens);
+  if (greedy) next = session.forwardGreedy!(promptTokens);
+  else logits = session.forward(promptTokens);
   promptMs = performance.now() - t0;
 
   while (tokens.length < limit) {
     t0 = performance.now();
-    const token = sampler.sample(logits);
+    const token = greedy ? next : sampler.sample(logits);
     sampler.accept(token);
     generateMs += performance.now() - t0;
     tokens.push(token);
@@ -154,7 +162,8 @@ export async function* generate(
       return finish();
     }
     t0 = performance.now();
-    logits = session.forward([token]);
+    if (greedy) next = session.forwardGreedy!([token]);
+    else logits = session.forward([token]);
     generateMs += performance.now() - t0;
   }
   return finish(); // maxTokens 0

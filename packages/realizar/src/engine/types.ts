@@ -12,6 +12,11 @@ export interface LogitsSession {
   readonly contextLength?: number;
   /** Feeds `tokens` at `position…` and returns the logits after the last one (vocab-sized). */
   forward(tokens: readonly number[]): Float32Array;
+  /**
+   * Optional: `forward` then the greedy token, computed where the logits are (a GPU session sends
+   * back only the index). The generation loop uses it when its sampler is a plain argmax.
+   */
+  forwardGreedy?(tokens: readonly number[]): number;
   /** Empties the KV cache (position → 0). */
   reset(): void;
   /** Drops everything from `position` on, keeping the prefix (optional; enables prefix reuse). */

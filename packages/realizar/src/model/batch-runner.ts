@@ -143,6 +143,7 @@ export class BatchRunner {
   /** Logits `(vocab)` of output `i` of the last run (a view, overwritten by the next run). */
   logitsOf(i: number): Float32Array {
     if (!Number.isInteger(i) || i < 0 || i >= this.nOut) throw new ModelError(`logitsOf: output ${i} is not in 0..${this.nOut - 1}`);
+    this.model.backend.download?.(this.logits); // a device backend: one copy per run, later calls find it current
     return this.rows[i];
   }
 

@@ -11,6 +11,7 @@ import { Activations } from './activations.js';
 import { BatchSegment } from './batch-segment.js';
 import { ContextOverflowError, InvalidTokenError, ModelError } from './errors.js';
 import { KvCache } from './kv-cache.js';
+import { sampleGreedy } from '../sampler/sampler.js';
 
 /** Options of `Model.createSession`. */
 export interface SessionOptions {
@@ -45,6 +46,12 @@ export interface ForwardOptions {
    * Must hold at least tokens.length · dim values.
    */
   readonly hidden?: Float32Array;
+  /**
+   * Leave the logits where the backend computed them (a GPU backend: on the device) instead of
+   * copying them to the host: read them only through `backend.argmax` (greedy decoding: only the
+   * index comes back) or after `backend.download?.(logits)`. Ignored with `allLogits`.
+   */
+  readonly deviceLogits?: boolean;
 }
 
 /** Default session context when none is asked for: llama.cpp-like, bounded so that a 32k-context model does not reserve GBs. */
@@ -56,6 +63,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Shared default of `forward`'s options: a `= {}` default would allocate an object per decode step. */
 const NO_FORWARD_OPTIONS: ForwardOptions = Object.freeze({});
+/** forwardGreedy's options: the logits stay where the backend computed them. */
+const GREEDY_ON_DEVICE: ForwardOptions = Object.freeze({ deviceLogits: true });
 
 /** One sequence: KV cache, activations and position. Create with `Model.createSession`. */
 export class Session {
@@ -148,7 +157,22 @@ export class Session {
     b.onLayer = undefined;
     b.profiler = undefined;
     b.hidden = undefined;
+    // A device backend computed the logits on the device: make them current on the host (one copy
+    // of the vocabulary row) unless the caller reads them through the backend.
+    if (all || opts.deviceLogits !== true) this.model.backend.download?.(out);
     return out;
+  }
+
+  /**
+   * {@link forward} then the greedy token (argmax of the last logits, ties → lowest id). On a
+   * backend that keeps the logits on a device (one with a `download` hook: the GPU) the argmax
+   * runs there and only the index comes back; a vocabulary with no finite logit then gives 0. On
+   * the host it is the sampler's `sampleGreedy`, which throws NoFiniteLogitsError in that case.
+   */
+  forwardGreedy(tokens: ArrayLike<number>): number {
+    const be = this.model.backend;
+    if (be.download === undefined) return sampleGreedy(this.forward(tokens));
+    return be.argmax(this.forward(tokens, GREEDY_ON_DEVICE), this.model.config.vocabSize);
   }
 
   /**

@@ -99,6 +99,7 @@ class StillBackend implements Backend {
   argmax(_x: Float32Array, _n: number): number {
     return 0;
   }
+  copyWithin(_x: Float32Array, _dst: number, _src: number, _n: number): void {}
 }
 
 /** One decode step at a time: forward the last token (through one reused array), sample, accept. */

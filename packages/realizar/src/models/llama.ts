@@ -21,6 +21,10 @@
  * step of N sequences is N segments of one row. No numerics and no allocation here: buffers come
  * from the session or batch runner, arithmetic from the backend.
  *
+ * Host reads: the logits stay where the backend wrote them (the session or batch runner downloads
+ * them); the residual stream given to `onLayer` and the `hidden` states are made current on the
+ * host here with the backend's optional `download` hook (a no-op for CPU backends).
+ *
  * Profiling: with a BrickProfiler in the batch, each brick's time is recorded as
  * `blk.<l>.<kind>` (kinds: {@link LAYER_BRICK_KINDS}) or `token_embd` / `output_norm` / `lm_head`.
  * Without one the cost is the `if (p)` after each brick (predicted, no call, no allocation).
@@ -113,13 +117,17 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
     if (p) t = p.lap(lid[id + RESIDUAL], t, nTok);
 
     if (b.onLayer) {
+      be.download?.(act.x); // a device backend copies the residual stream back for the callback
       b.onLayer(l, act.x.subarray(0, nTok * dim));
       if (p) t = p.now(); // the callback's time belongs to no brick
     }
   }
 
   // Embeddings read the normed final hidden states of every row.
-  if (b.hidden) be.rmsNorm(act.x, w.outputNorm, rmsEps, nTok, dim, b.hidden); // hidden (nTok, dim)
+  if (b.hidden) {
+    be.rmsNorm(act.x, w.outputNorm, rmsEps, nTok, dim, b.hidden); // hidden (nTok, dim)
+    be.download?.(b.hidden); // the caller reads it on the host
+  }
   if (nOut === 0) return;
   // Output: only the rows whose logits are wanted (llama.cpp's inp_out_ids does the same). They
   // are moved to the front of x (row i ≤ its source row, so in place), then normed and projected
@@ -130,7 +138,7 @@ export function forwardLlama(m: ModelParts, s: ForwardState, b: ProfiledForwardB
       const g = segs[si];
       const from = g.outputs === 'all' ? g.row0 : g.row0 + g.nTok - 1;
       const n = g.outputRows;
-      if (n > 0 && from !== o) act.x.copyWithin(o * dim, from * dim, (from + n) * dim);
+      if (n > 0 && from !== o) be.copyWithin(act.x, o * dim, from * dim, n * dim); // where x lives (host or device)
       o += n;
     }
   }

@@ -68,6 +68,11 @@ export class Sampler {
     return this.params.temperature <= 0;
   }
 
+  /** True when {@link sample} is a plain argmax of the logits (greedy and no penalties). */
+  get plainArgmax(): boolean {
+    return this.argmaxOnly;
+  }
+
   /** Records `token` as generated (or as part of the prompt) for the repetition penalties. */
   accept(token: number): void {
     this.window.accept(token);

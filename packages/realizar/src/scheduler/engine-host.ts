@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { selectBackend } from '@sovereign/trueno';
+import '../register-backends.js'; // `cuda` is selectable in this thread too
 import { openGGUF } from '../gguf/gguf-open.js';
 import { loadModel } from '../model/model.js';
 import { DEFAULT_SESSION_CONTEXT } from '../model/session.js';

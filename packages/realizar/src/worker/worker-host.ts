@@ -10,6 +10,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { selectBackend } from '@sovereign/trueno';
+import '../register-backends.js'; // `cuda` is selectable in this thread too
 import type { ChatTemplate } from '../chat/chat-template.js';
 import type { ChatMessage } from '../chat/chat-types.js';
 import { resolveChatTemplate } from '../chat/resolve-chat-template.js';

@@ -121,6 +121,27 @@ export interface Backend {
    * ties instead; the first matches the sampler's lowest-id rule.
    */
   argmax(x: Float32Array, n: number): number;
+
+  /**
+   * In place: `x[dst .. dst + n) = x[src .. src + n)` with memmove semantics, exactly
+   * `x.copyWithin(dst, src, src + n)` (moving output rows to the front of an activation buffer).
+   * A backend that keeps activations on a device does the move there.
+   */
+  copyWithin(x: Float32Array, dst: number, src: number, n: number): void;
+
+  /**
+   * Makes `x`'s host memory current before JavaScript reads it (logits, hidden states). Backends
+   * that compute on the host have nothing to do and leave this undefined; a device backend
+   * (trueno-gpu's `cuda`) copies the data back from the device. Call as `be.download?.(x)`.
+   */
+  download?(x: Float32Array): void;
+
+  /**
+   * Tells the backend that JavaScript wrote `x` (an activation, or a weight vector such as a norm
+   * weight), so a device copy is stale. Host backends leave this undefined. Call as
+   * `be.invalidate?.(x)`.
+   */
+  invalidate?(x: Float32Array): void;
 }
 
 /** Thrown when a backend call gets buffers or shapes that do not fit together. */

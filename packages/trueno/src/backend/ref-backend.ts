@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import type { AttentionParams, Backend, RopeParams } from './backend.js';
 import { attentionRef, storeKvRef } from './ref-attention.js';
 import { getRowsRef, matmulRef } from './ref-matmul.js';
-import { addBiasRef, addRef, argmaxRef, rmsNormRef, softmaxRef, swigluRef } from './ref-ops.js';
+import { addBiasRef, addRef, argmaxRef, copyWithinRef, rmsNormRef, softmaxRef, swigluRef } from './ref-ops.js';
 import { ropeRef } from './ref-rope.js';
 import { Scratch } from './scratch.js';
 
@@ -59,6 +59,10 @@ export class RefBackend implements Backend {
 
   argmax(x: Float32Array, n: number): number {
     return argmaxRef(x, n);
+  }
+
+  copyWithin(x: Float32Array, dst: number, src: number, n: number): void {
+    copyWithinRef(x, dst, src, n);
   }
 }
 

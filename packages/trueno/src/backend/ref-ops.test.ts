@@ -211,3 +211,27 @@ describe('ref backend attention', () => {
     expect(() => be.attention(k, kc, vc, new Float32Array(12), { ...p, nHeads: 3 })).toThrow(/multiple of nKvHeads/);
   });
 });
+
+describe('ref backend copyWithin', () => {
+  it('ref backend: copyWithin equals TypedArray.copyWithin for any in-range move, overlapping or not [F-REF-COPY-1]', () => {
+    const be = new RefBackend();
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.nat(), fc.nat(), fc.nat(), (len, a, b, c) => {
+        const n = c % (len + 1);
+        const src = a % (len - n + 1);
+        const dst = b % (len - n + 1);
+        const x = randomF32(len * 7 + n, len);
+        const want = x.slice().copyWithin(dst, src, src + n);
+        be.copyWithin(x, dst, src, n);
+        expect(x).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects ranges outside x', () => {
+    const be = new RefBackend();
+    expect(() => be.copyWithin(new Float32Array(4), 2, 0, 3)).toThrow(BackendArgumentError);
+    expect(() => be.copyWithin(new Float32Array(4), 0, -1, 1)).toThrow(BackendArgumentError);
+  });
+});

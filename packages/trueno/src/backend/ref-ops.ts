@@ -106,3 +106,19 @@ export function argmaxRef(x: Float32Array, n: number): number {
   }
   return idx;
 }
+
+/** Checks the range of Backend.copyWithin: `src .. src + n` and `dst .. dst + n` inside `x`. */
+export function checkCopyWithin(x: Float32Array, dst: number, src: number, n: number): void {
+  for (const [what, v] of [['dst', dst], ['src', src], ['n', n]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new BackendArgumentError(`copyWithin: ${what} must be a non-negative integer, got ${v}`);
+  }
+  if (src + n > x.length || dst + n > x.length) {
+    throw new BackendArgumentError(`copyWithin: moving ${n} values from ${src} to ${dst} needs ${Math.max(src, dst) + n} values, x has ${x.length}`);
+  }
+}
+
+/** Backend.copyWithin: `x.copyWithin(dst, src, src + n)` after the range check. */
+export function copyWithinRef(x: Float32Array, dst: number, src: number, n: number): void {
+  checkCopyWithin(x, dst, src, n);
+  if (n > 0 && dst !== src) x.copyWithin(dst, src, src + n);
+}

@@ -49,6 +49,15 @@ describe('native backend registration', () => {
 describe.skipIf(!nativeAddon)(nativeSuite('NativeBackend'), () => {
   const be = (): NativeBackend => new NativeBackend(nativeAddon!);
 
+  it('copyWithin moves overlapping ranges like TypedArray.copyWithin and checks the range', () => {
+    const b = be();
+    const x = randomF32(5, 40);
+    const want = x.slice().copyWithin(3, 10, 30);
+    b.copyWithin(x, 3, 10, 20);
+    expect(x).toEqual(want);
+    expect(() => b.copyWithin(x, 30, 0, 11)).toThrow(BackendArgumentError);
+  });
+
   it('runs types without native kernels on the reference, bit for bit, and counts them', () => {
     const b = be();
     const ref = new RefBackend();

@@ -13,7 +13,7 @@ import { GGMLType, dtypeInfo } from '../dtype.js';
 import { type AttentionParams, type Backend, BackendArgumentError, type RopeParams } from '../backend/backend.js';
 import { checkAttentionParams } from '../backend/ref-attention.js';
 import { RefBackend } from '../backend/ref-backend.js';
-import { need } from '../backend/ref-ops.js';
+import { copyWithinRef, need } from '../backend/ref-ops.js';
 import { checkRope } from '../backend/ref-rope.js';
 import type { Tensor } from '../tensor.js';
 import type { NativeAddon } from './native-addon.js';
@@ -229,5 +229,10 @@ export class NativeBackend implements Backend {
     if (!Number.isInteger(n) || n < 1) throw new BackendArgumentError(`argmax: n must be a positive integer, got ${n}`);
     need('argmax', 'x', x, n);
     return this.addon.argmax(x, n);
+  }
+
+  /** A memmove within one host buffer: the JS engine's copyWithin is already a memmove. */
+  copyWithin(x: Float32Array, dst: number, src: number, n: number): void {
+    copyWithinRef(x, dst, src, n);
   }
 }

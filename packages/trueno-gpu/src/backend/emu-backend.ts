@@ -1,0 +1,13 @@
+/**
+ * The GPU backend on the PTX emulator: every op runs the same kernel IR as on a GPU, on the CPU.
+ * For tests and for debugging a kernel path on a machine without a GPU (slow: ~2·10^7 emulated
+ * instructions per second). Not a registry backend name: create it explicitly.
+ */
+import type { Backend } from '@sovereign/trueno';
+import { EmuDevice, type EmuDeviceOptions } from './emu-device.js';
+import { GpuBackend } from './gpu-backend.js';
+
+/** A {@link GpuBackend} named `emu` over a new {@link EmuDevice}. */
+export function createEmuBackend(opts: EmuDeviceOptions & { readonly cpu?: Backend } = {}): GpuBackend {
+  return new GpuBackend(new EmuDevice(opts), { name: 'emu', cpu: opts.cpu });
+}

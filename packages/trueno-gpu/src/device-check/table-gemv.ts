@@ -23,6 +23,7 @@ function gemvShapes(fmt: GemvFormat, scale: CaseScale): [number, number, number]
       [1, 256, 1],
       [33, 512, 1],
       [7, 256, 3],
+      [300, 256, 1], // a tile of 257 rows repeated, the last one partial
     ];
   }
   const hidden = fmt.qk === 256 ? 1024 : 896;

@@ -160,7 +160,7 @@ const argmax = entry<[number, number]>(
   'exact',
   { emu: [[1023, 1], [2049, 2]], device: [[1023, 3], [151936, 1], [151936, 4]] },
   ([n, M]) => `n=${n} M=${M}`,
-  ([n, M], ctx) => {
+  ([n, M], ctx): ConformanceCase => {
     const x = seeded(n * M, n + M);
     // A tie in every row, in different threads (and partial blocks when n allows): the lower index must win.
     for (let m = 0; m < M; m++) for (const j of [n - 1, n >> 1]) x[m * n + j] = 5;

@@ -16,7 +16,7 @@ import type { CudaDriver } from '../driver/cuda-driver.js';
 import { loadCudaDriver } from '../driver/load-cuda-driver.js';
 import { loadNativeCudaAddon } from '../driver/native-binding.js';
 import type { CaseScale } from './conformance-case.js';
-import { type ConformanceReport, formatConformanceReport, formatConformanceRow, runKernelConformance } from './kernel-conformance.js';
+import { type ConformanceReport, formatConformanceHeader, formatConformanceReport, formatConformanceRow, runKernelConformance } from './kernel-conformance.js';
 
 /** gpu-check's exit codes. */
 export const GPU_CHECK_EXIT = { ok: 0, failed: 1, usage: 2, noDevice: 3 } as const;
@@ -179,7 +179,8 @@ export function gpuCheck(argv: readonly string[], log: (line: string) => void = 
   const ctx = driver.createContext(args.ordinal);
   try {
     log('');
-    log(`kernel conformance on ${ctx.device.name}, ${args.scale} shapes (us = median per launch sequence: graph replay, else stream)`);
+    log(`kernel conformance on ${ctx.device.name} (${ctx.device.sm}), ${args.scale} shapes; us = median per launch sequence (graph replay, else stream), roof = cost-model time / us`);
+    log(formatConformanceHeader(args.samples > 0));
     cuda = runKernelConformance(ctx, { scale: args.scale, only: args.only, timing: { samples: args.samples }, onRow: (r) => log(formatConformanceRow(r)) });
     result.cuda = cuda;
   } finally {

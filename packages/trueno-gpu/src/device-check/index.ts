@@ -20,6 +20,7 @@ export {
 export { KERNEL_CONFORMANCE_TABLE } from './conformance-table.js';
 export {
   compareOutputs,
+  formatConformanceHeader,
   formatConformanceReport,
   formatConformanceRow,
   runKernelConformance,

@@ -177,10 +177,15 @@ export function formatConformanceRow(r: ConformanceRow): string {
   return r.error ? `${line}\n     error: ${r.error.replace(/\n/g, '\n            ')}` : line;
 }
 
+/** Column titles matching {@link formatConformanceRow} (`timed`: with the device timing columns). */
+export function formatConformanceHeader(timed: boolean): string {
+  const base = `${'     '}${'kernel'.padEnd(41)}${'shape'.padEnd(35)}error vs bound`;
+  return timed ? `${base.padEnd(105)}  ${'us'.padStart(9)}     ${'us stream'.padStart(9)}     ${'GB/s'.padStart(6)}       ${'roof'.padStart(4)}` : base;
+}
+
 /** The whole report as text: a header naming the target, the rows, a summary line. */
 export function formatConformanceReport(rep: ConformanceReport): string {
   const head = `kernel conformance on ${rep.target === 'cuda' ? `${rep.device} (${rep.sm}, roof ${rep.bandwidthGBs.toFixed(0)} GB/s)` : 'the PTX emulator'}, ${rep.scale} shapes`;
-  const cols = rep.target === 'cuda' ? `${''.padEnd(5)}${'kernel'.padEnd(41)}${'shape'.padEnd(35)}${'error vs bound'.padEnd(25)}${'us'.padStart(9)}     ${'us(strm)'.padStart(9)}     ${'achieved'.padStart(11)}  roof` : '';
   const tail = `${rep.rows.length - rep.failures}/${rep.rows.length} cases within bounds${rep.failures ? `, ${rep.failures} FAILED` : ''}`;
-  return [head, ...(cols ? [cols] : []), ...rep.rows.map(formatConformanceRow), tail].join('\n');
+  return [head, formatConformanceHeader(rep.rows.some((r) => r.us !== undefined)), ...rep.rows.map(formatConformanceRow), tail].join('\n');
 }

@@ -189,5 +189,5 @@ describe.skipIf(!real.driver)('kernel conformance on the CUDA device', () => {
     } finally {
       ctx.dispose();
     }
-  });
+  }, 600_000);
 });

@@ -47,8 +47,10 @@ export interface ConformanceCase {
   readonly outputs: readonly CaseOutput[];
   /** Bytes and flops of all launches together (kernel-model.ts). */
   readonly cost: KernelCost;
-  /** Which roof predicts the time: memory bandwidth (default) or max(bandwidth, f32 compute). */
-  readonly roof?: 'bandwidth' | 'roofline';
+  /** The cost model's time at `bandwidthGBs` (default: bytes / bandwidth, kernel-model.ts `predictedMicros`). */
+  readonly predictMicros?: (bandwidthGBs: number) => number;
+  /** A bound for this shape that overrides the entry's (e.g. one that grows with K). */
+  readonly bound?: number;
 }
 
 /** What a case factory gets: the target, and a memo so one kernel object serves every shape of a table entry. */

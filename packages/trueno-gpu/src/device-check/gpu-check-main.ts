@@ -4,9 +4,12 @@
  */
 import { GPU_CHECK_EXIT, gpuCheck } from './gpu-check.js';
 
-try {
-  process.exitCode = gpuCheck(process.argv.slice(2));
-} catch (e) {
-  console.error(`gpu-check: internal error: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = GPU_CHECK_EXIT.usage;
-}
+gpuCheck(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`gpu-check: internal error: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = GPU_CHECK_EXIT.usage;
+  },
+);

@@ -16,6 +16,7 @@ import type { CudaDriver } from '../driver/cuda-driver.js';
 import { loadCudaDriver } from '../driver/load-cuda-driver.js';
 import { loadNativeCudaAddon } from '../driver/native-binding.js';
 import type { CaseScale } from './conformance-case.js';
+import { loadConformanceTable } from './conformance-table.js';
 import { type ConformanceReport, formatConformanceHeader, formatConformanceReport, formatConformanceRow, runKernelConformance } from './kernel-conformance.js';
 
 /** gpu-check's exit codes. */
@@ -127,7 +128,7 @@ function driverInfo(driver: CudaDriver): Record<string, unknown> {
 }
 
 /** Runs gpu-check with `argv`; returns the exit code. `log` receives the readable output. */
-export function gpuCheck(argv: readonly string[], log: (line: string) => void = console.log): number {
+export async function gpuCheck(argv: readonly string[], log: (line: string) => void = console.log): Promise<number> {
   let args: GpuCheckArgs;
   try {
     args = parseGpuCheckArgs(argv);
@@ -143,10 +144,11 @@ export function gpuCheck(argv: readonly string[], log: (line: string) => void = 
   log(`gpu-check ${started.toISOString()}`);
   for (const [k, v] of Object.entries(result.host as Record<string, unknown>)) log(`  ${k}: ${String(v)}`);
 
+  const table = await loadConformanceTable();
   let emuOk = true;
   if (args.emu) {
     const t0 = performance.now();
-    const emu = runKernelConformance('emu', { only: args.only });
+    const emu = runKernelConformance('emu', table, { only: args.only });
     result.emu = emu;
     emuOk = emu.ok;
     log('');
@@ -181,7 +183,7 @@ export function gpuCheck(argv: readonly string[], log: (line: string) => void = 
     log('');
     log(`kernel conformance on ${ctx.device.name} (${ctx.device.sm}), ${args.scale} shapes; us = median per launch sequence (graph replay, else stream), roof = cost-model time / us`);
     log(formatConformanceHeader(args.samples > 0));
-    cuda = runKernelConformance(ctx, { scale: args.scale, only: args.only, timing: { samples: args.samples }, onRow: (r) => log(formatConformanceRow(r)) });
+    cuda = runKernelConformance(ctx, table, { scale: args.scale, only: args.only, timing: { samples: args.samples }, onRow: (r) => log(formatConformanceRow(r)) });
     result.cuda = cuda;
   } finally {
     ctx.dispose();

@@ -17,7 +17,7 @@ export {
   type ConformanceCase,
   type ConformanceEntry,
 } from './conformance-case.js';
-export { KERNEL_CONFORMANCE_TABLE } from './conformance-table.js';
+export { loadConformanceTable, unloadableEntry } from './conformance-table.js';
 export {
   compareOutputs,
   formatConformanceHeader,

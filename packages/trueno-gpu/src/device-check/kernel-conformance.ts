@@ -4,13 +4,12 @@
  * with its TS reference under the entry's NMSE bound, and on a GPU reports the median time per
  * launch sequence, the achieved bandwidth and the share of the cost model's roofline reached.
  * The vitest test runs it on the emulator (and on CUDA where a device exists); the GPU kit's
- * `gpu-check` entry runs it on the device machine.
+ * `gpu-check` program runs it on the device machine.
  */
 import type { CudaContext } from '../driver/cuda-context.js';
-import { H100_BANDWIDTH_GBS, predictedMicros, predictedMicrosRoofline } from '../kernels/kernel-model.js';
+import { H100_BANDWIDTH_GBS, predictedMicros } from '../kernels/kernel-model.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
 import { type CaseContext, type CaseScale, type ConformanceCase, type ConformanceEntry } from './conformance-case.js';
-import { KERNEL_CONFORMANCE_TABLE } from './conformance-table.js';
 import { CudaCaseRunner, type CudaRunOptions, smTargetFor } from './run-cuda.js';
 import { runCaseEmulated } from './run-emulated.js';
 
@@ -63,8 +62,6 @@ export interface ConformanceReport {
 export interface ConformanceOptions {
   /** Shapes to run: `emu` (small) or `device` (odd + model-sized). Default: emu for the emulator, device for CUDA. */
   readonly scale?: CaseScale;
-  /** Entries to run (default: the whole table). */
-  readonly entries?: readonly ConformanceEntry[];
   /** Only entries whose name matches. */
   readonly only?: RegExp;
   /** Called after each row (progress output). */
@@ -108,10 +105,11 @@ function caseContext(sm: SmTarget, memo: Map<string, Kernel>, entry: string, mul
 }
 
 /**
- * Runs the table on `target`: `'emu'` (the PTX emulator, sm_80 text) or a CUDA context (PTX for
- * the device's sm). Never throws for a failing case: its row says why.
+ * Runs `entries` (the table: `await loadConformanceTable()`) on `target`: `'emu'` (the PTX
+ * emulator, sm_80 text) or a CUDA context (PTX for the device's sm). Never throws for a failing
+ * case: its row says why.
  */
-export function runKernelConformance(target: 'emu' | CudaContext, opts: ConformanceOptions = {}): ConformanceReport {
+export function runKernelConformance(target: 'emu' | CudaContext, entries: readonly ConformanceEntry[], opts: ConformanceOptions = {}): ConformanceReport {
   const cuda = target === 'emu' ? undefined : target;
   const sm: SmTarget = cuda ? smTargetFor(cuda.device.computeCapability) : 'sm_80';
   const scale = opts.scale ?? (cuda ? 'device' : 'emu');
@@ -119,7 +117,7 @@ export function runKernelConformance(target: 'emu' | CudaContext, opts: Conforma
   const runner = cuda ? new CudaCaseRunner(cuda, { sm, ...opts.timing }) : undefined;
   const memo = new Map<string, Kernel>();
   const rows: ConformanceRow[] = [];
-  for (const entry of opts.entries ?? KERNEL_CONFORMANCE_TABLE) {
+  for (const entry of entries) {
     if (opts.only && !opts.only.test(entry.name)) continue;
     const ctx = caseContext(sm, memo, entry.name, cuda?.device.multiprocessors);
     for (const f of entry.cases(scale)) {
@@ -128,14 +126,16 @@ export function runKernelConformance(target: 'emu' | CudaContext, opts: Conforma
       let row: ConformanceRow;
       try {
         const c = f.make(ctx);
+        const bound = c.bound ?? entry.bound;
+        base.bound = bound;
         if (runner) {
           const { outputs, timing } = runner.run(c);
           const cmp = compareOutputs(c, outputs);
-          const predictedUs = c.roof === 'roofline' ? predictedMicrosRoofline(c.cost, bandwidthGBs) : predictedMicros(c.cost, bandwidthGBs);
+          const predictedUs = c.predictMicros ? c.predictMicros(bandwidthGBs) : predictedMicros(c.cost, bandwidthGBs);
           row = {
             ...base,
             ...cmp,
-            ok: cmp.nmse <= entry.bound && cmp.mismatches === 0,
+            ok: cmp.nmse <= bound && cmp.mismatches === 0,
             ...(timing && {
               us: timing.us,
               usStream: timing.usStream,
@@ -150,7 +150,7 @@ export function runKernelConformance(target: 'emu' | CudaContext, opts: Conforma
         } else {
           const r = runCaseEmulated(c);
           const cmp = compareOutputs(c, r.outputs);
-          row = { ...base, ...cmp, ok: cmp.nmse <= entry.bound && cmp.mismatches === 0, instructions: r.instructions, hostMs: performance.now() - t0 };
+          row = { ...base, ...cmp, ok: cmp.nmse <= bound && cmp.mismatches === 0, instructions: r.instructions, hostMs: performance.now() - t0 };
         }
       } catch (e) {
         const msg = (e as Error).message ?? String(e);

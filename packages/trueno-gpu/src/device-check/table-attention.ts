@@ -9,6 +9,7 @@
 import { attentionDecodeCost, attentionDecodeLaunch, attentionDecodeReference, buildAttentionDecode } from '../kernels/attention-decode.js';
 import { attentionDecodeSplitPlan, buildAttentionDecodePartial, buildAttentionDecodeReduce } from '../kernels/attention-decode-split.js';
 import { attentionPrefillCost, attentionPrefillLaunch, attentionPrefillReference, buildAttentionPrefill } from '../kernels/attention-prefill.js';
+import { predictedMicrosRoofline } from '../kernels/kernel-model.js';
 import { ATTENTION_NMSE } from '../kernels/tolerances.js';
 import type { CaseBuffer, CaseContext, CaseScale, ConformanceCase, ConformanceEntry } from './conformance-case.js';
 import { seeded } from './conformance-case.js';
@@ -165,6 +166,7 @@ function prefillEntry(D: 64 | 128): ConformanceEntry {
           const ref = attentionPrefillReference(q, c.kLayer, c.vLayer, { ...h, nTok, pos0, scale });
           const { grid, block } = attentionPrefillLaunch(nTok, h.nHeads, h.nKvHeads);
           const layerOff = LAYER * h.nKvHeads * h.ctxLen * D * 4;
+          const cost = attentionPrefillCost(nTok, pos0, h.nHeads, h.nKvHeads, D);
           return {
             buffers: [{ name: 'q', init: q }, { name: 'k', init: c.k }, { name: 'v', init: c.v }, { name: 'out', init: ref.byteLength }],
             launches: [
@@ -176,8 +178,8 @@ function prefillEntry(D: 64 | 128): ConformanceEntry {
               },
             ],
             outputs: [{ buf: 'out', type: 'f32', ref }],
-            cost: attentionPrefillCost(nTok, pos0, h.nHeads, h.nKvHeads, D),
-            roof: 'roofline',
+            cost,
+            predictMicros: (bw) => predictedMicrosRoofline(cost, bw),
           };
         },
       })),

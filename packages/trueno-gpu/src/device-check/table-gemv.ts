@@ -16,39 +16,61 @@ import { type CaseContext, type CaseScale, type ConformanceCase, type Conformanc
 
 const TILE_ROWS = 257;
 
-/** [nRows, K, M] shapes of a format at each scale. */
-function gemvShapes(fmt: GemvFormat, scale: CaseScale): [number, number, number][] {
+/** A GEMV shape: output rows, K, batch M, rows per warp R (the f32 kernels' variants; dp4a kernels have R = 2). */
+export type GemvShape = [nRows: number, K: number, M: number, R: number];
+
+/** GEMV shapes of a format (`qk` 32 or 256) at each scale. */
+export function gemvShapes(qk: number, scale: CaseScale): GemvShape[] {
   if (scale === 'emu') {
     return [
-      [1, 256, 1],
-      [33, 512, 1],
-      [7, 256, 3],
-      [300, 256, 1], // a tile of 257 rows repeated, the last one partial
+      [1, 256, 1, 2],
+      [33, 512, 1, 1],
+      [7, 256, 3, 2],
+      [29, 256, 1, 4],
+      [300, 256, 1, 2], // a tile of 257 rows repeated, the last one partial
     ];
   }
-  const hidden = fmt.qk === 256 ? 1024 : 896;
+  const hidden = qk === 256 ? 1024 : 896;
   return [
-    [1023, 2560, 1],
-    [4864, hidden, 1],
-    [896, 4864, 1],
-    [151936, hidden, 1],
-    [4864, hidden, 8],
+    [1023, 2560, 1, 2],
+    [4864, hidden, 1, 2],
+    [4864, hidden, 1, 1],
+    [4864, hidden, 1, 4],
+    [896, 4864, 1, 2],
+    [151936, hidden, 1, 2],
+    [4864, hidden, 8, 2],
   ];
 }
 
-/** y (M, nRows) = x (M, K) · Wᵀ over a tiled random W of `fmt`. */
-export function gemvCase(fmt: GemvFormat, nRows: number, K: number, M: number, ctx: CaseContext): ConformanceCase {
+/** `4864x896 M=8 R=1` (M and R shown when not 1 and 2). */
+export function gemvShapeLabel([nRows, K, M, R]: GemvShape): string {
+  return `${nRows}x${K}${M > 1 ? ` M=${M}` : ''}${R !== 2 ? ` R=${R}` : ''}`;
+}
+
+/** A ≤ 257-row quantized tile of `type` repeated to nRows rows, and the tile. */
+export function tiledWeights(type: GemvFormat['type'], nRows: number, K: number): { w: Uint8Array; wt: Uint8Array; tile: number } {
   const tile = Math.min(nRows, TILE_ROWS);
-  const wt = quantize(fmt.type, seeded(tile * K, nRows * 7919 + K));
+  const wt = quantize(type, seeded(tile * K, nRows * 7919 + K));
   const rowBytes = wt.byteLength / tile;
   const w = new Uint8Array(nRows * rowBytes);
   for (let r = 0; r < nRows; r += tile) w.set(wt.subarray(0, Math.min(tile, nRows - r) * rowBytes), r * rowBytes);
-  const x = seeded(M * K, K + 17 + M);
-  const yt = gemvReference(fmt.type, wt, x, tile, K, M);
+  return { w, wt, tile };
+}
+
+/** Expands a (M, tile) reference to (M, nRows): row r of the repeated matrix is tile row r mod tile. */
+export function untile(yt: Float32Array, M: number, tile: number, nRows: number): Float32Array {
   const ref = new Float32Array(M * nRows);
   for (let m = 0; m < M; m++) for (let r = 0; r < nRows; r++) ref[m * nRows + r] = yt[m * tile + (r % tile)];
-  const kernel = ctx.kernel(`b${M}`, () => buildGemv(fmt, { sm: ctx.sm, batch: M }));
-  const { grid, block } = gemvLaunch(nRows);
+  return ref;
+}
+
+/** y (M, nRows) = x (M, K) · Wᵀ over a tiled random W of `fmt`. */
+export function gemvCase(fmt: GemvFormat, [nRows, K, M, R]: GemvShape, ctx: CaseContext): ConformanceCase {
+  const { w, wt, tile } = tiledWeights(fmt.type, nRows, K);
+  const x = seeded(M * K, K + 17 + M);
+  const ref = untile(gemvReference(fmt.type, wt, x, tile, K, M), M, tile, nRows);
+  const kernel = ctx.kernel(`b${M}r${R}`, () => buildGemv(fmt, { sm: ctx.sm, batch: M, rowsPerWarp: R }));
+  const { grid, block } = gemvLaunch(nRows, R);
   return {
     buffers: [
       { name: 'w', init: w },
@@ -57,7 +79,7 @@ export function gemvCase(fmt: GemvFormat, nRows: number, K: number, M: number, c
     ],
     launches: [{ kernel, grid, block, args: { w: { buf: 'w' }, x: { buf: 'x' }, y: { buf: 'y' }, n_rows: nRows, k: K } }],
     outputs: [{ buf: 'y', type: 'f32', ref }],
-    cost: gemvCost(fmt, nRows, K, M),
+    cost: gemvCost(fmt, nRows, K, M, R),
   };
 }
 
@@ -67,8 +89,8 @@ export const GEMV_ENTRIES: readonly ConformanceEntry[] = [...GEMV_FORMATS.values
   bound: GEMV_NMSE,
   boundName: 'GEMV_NMSE',
   cases: (scale: CaseScale) =>
-    gemvShapes(fmt, scale).map(([nRows, K, M]) => ({
-      shape: `${nRows}x${K}${M > 1 ? ` M=${M}` : ''}`,
-      make: (ctx: CaseContext) => gemvCase(fmt, nRows, K, M, ctx),
+    gemvShapes(fmt.qk, scale).map((s) => ({
+      shape: gemvShapeLabel(s),
+      make: (ctx: CaseContext) => gemvCase(fmt, s, ctx),
     })),
 }));

@@ -162,10 +162,11 @@ export async function gpuCheck(argv: readonly string[], log: (line: string) => v
   log('');
   if (!loaded.driver) {
     result.driver = { reason: loaded.reason };
+    const code = emuOk ? GPU_CHECK_EXIT.noDevice : GPU_CHECK_EXIT.failed;
     log(`gpu-check: ${loaded.reason}`);
-    log('gpu-check: no CUDA device, so only the emulator table ran (exit 3)');
+    log(`gpu-check: no CUDA device, so only the emulator table ran (exit ${code}${emuOk ? '' : ': an emulator case failed'})`);
     save();
-    return emuOk ? GPU_CHECK_EXIT.noDevice : GPU_CHECK_EXIT.failed;
+    return code;
   }
   const driver = loaded.driver;
   result.driver = driverInfo(driver);

@@ -20,10 +20,11 @@ export interface BackendChoice {
 }
 
 /**
- * Resolves `--backend NAME` (`auto`: the best available: cuda on a usable GPU, else native when
- * its addon loaded, else ref) together with `--gpu` / `--no-gpu` (`gpu` true / false; undefined
- * when neither was given). `--gpu` means `--backend cuda` and fails with the driver's reason when
- * CUDA cannot run, instead of falling back; `--no-gpu` keeps `auto` off the GPU. Unknown names
+ * Resolves `--backend NAME` (`auto`: native when its addon loaded, else ref — the GPU only when
+ * asked for, until the cuda backend has been verified on a GPU) together with `--gpu` / `--no-gpu`
+ * (`gpu` true / false; undefined when neither was given). `--gpu` means `--backend cuda` and fails
+ * with the driver's reason when CUDA cannot run, instead of falling back; `--no-gpu` keeps `auto`
+ * off the GPU. Unknown names
  * throw trueno's `UnknownBackendError`; contradicting flags a {@link CliError}.
  */
 export function chooseBackend(name = 'auto', gpu?: boolean): BackendChoice {

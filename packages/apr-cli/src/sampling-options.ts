@@ -54,7 +54,7 @@ export function addGenerationFlags(cmd: Command, maxTokensDefault: number): Comm
     .addOption(new Option('-c, --ctx <n>', 'context length (KV cache size); default min(model, 4096)').argParser(number('int', 1)))
     .addOption(new Option('--stop <text>', 'stop when this text appears (repeatable)').argParser(collect))
     .option('--system <text>', 'system message (chat)')
-    .option('--backend <name>', 'compute backend: auto (cuda on a usable GPU, else native SIMD when built, else ref), cuda, native, ref', 'auto')
+    .option('--backend <name>', 'compute backend: auto (native SIMD when built, else ref), cuda (= --gpu), native, ref', 'auto')
     .option('--gpu', 'run on the GPU (the cuda backend); fails with the reason when CUDA cannot run here')
     .option('--no-gpu', 'never use the GPU (auto picks native or ref)')
     .addOption(new Option('-t, --threads <n>', 'threads of the native backend (default: all cores)').argParser(number('int', 1)))

@@ -37,4 +37,12 @@ describe('backend registry', () => {
     expect(selectBackend().backend).toBe(fake);
     expect(backendInfo()[1]).toMatchObject({ name: 'native', available: true });
   });
+
+  it('auto never picks cuda (unverified on a GPU): it runs only when named', () => {
+    const gpu = new RefBackend();
+    registerBackend({ name: 'cuda', probe: () => ({ available: true }), create: () => gpu });
+    expect(selectBackend().backend).not.toBe(gpu);
+    expect(selectBackend('auto').backend).not.toBe(gpu);
+    expect(selectBackend('cuda')).toMatchObject({ backend: gpu, fellBack: false });
+  });
 });

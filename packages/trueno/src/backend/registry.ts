@@ -7,7 +7,7 @@
 import type { Backend } from './backend.js';
 import { refBackend } from './ref-backend.js';
 
-/** Names a caller may ask for; `auto` picks the best available (cuda > native > ref). */
+/** Names a caller may ask for; `auto` picks the best available CPU backend (native > ref); cuda only when named. */
 export const BACKEND_NAMES = ['auto', 'ref', 'native', 'cuda'] as const;
 /** One of {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -92,8 +92,11 @@ function instance(name: BackendProvider['name']): Backend {
 }
 
 /**
- * The backend to run on. `name` undefined or `auto`: the best available (cuda, then native, then
- * ref). A named backend that cannot run falls back to `ref` with the reason. Throws
+ * The backend to run on. `name` undefined or `auto`: the best available CPU backend (native, then
+ * ref). `cuda` runs only when asked for (`apr run --gpu`, `--backend cuda`): its kernels and forward
+ * are verified against the TS reference on the PTX emulator, but not yet on a GPU, so it is not
+ * picked behind a user's back; once the on-device checks (tools/gpu-kit.md) pass, `auto` should
+ * prefer it. A named backend that cannot run falls back to `ref` with the reason. Throws
  * {@link UnknownBackendError} for names outside {@link BACKEND_NAMES}.
  */
 export function selectBackend(name?: string): BackendSelection {
@@ -102,7 +105,7 @@ export function selectBackend(name?: string): BackendSelection {
     throw new UnknownBackendError(`unknown backend '${name}': expected one of ${BACKEND_NAMES.join(', ')}`);
   }
   if (requested === 'ref') return { backend: refBackend, requested, fellBack: false, reason: 'ref requested' };
-  const order: BackendProvider['name'][] = requested === 'auto' ? ['cuda', 'native'] : [requested];
+  const order: BackendProvider['name'][] = requested === 'auto' ? ['native'] : [requested];
   const why: string[] = [];
   for (const n of order) {
     const p = probe(n);

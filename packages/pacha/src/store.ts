@@ -16,7 +16,7 @@ import { commitTemp, copyHashedToTemp, writeFileAtomic } from './atomic.js';
 import { blobFileName, digestOfBlobName, sha256Bytes, sha256File, shortId } from './digest.js';
 import { FormatError, NotFoundError } from './errors.js';
 import { withLock } from './lock.js';
-import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, parseManifest } from './manifest.js';
+import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, modelLayers, parseManifest } from './manifest.js';
 import { type ModelName, displayModelName, formatModelName, parseModelName } from './model-name.js';
 
 /** `$PACHA_HOME`, else `~/.cache/pacha`. */
@@ -41,9 +41,11 @@ export interface ListEntry {
 /** What {@link Store.show} returns. */
 export interface ShowResult extends ListEntry {
   readonly manifest: Manifest;
-  /** The GGUF on disk: a blob, or the linked file. */
+  /** The GGUF on disk: a blob, or the linked file (the first shard of a split model). */
   readonly modelPath: string | undefined;
   readonly modelDigest: string | undefined;
+  /** Every model layer's file in order: one path, or the shards of a split model in shard order. */
+  readonly modelPaths: readonly string[];
   readonly linked: boolean;
 }
 
@@ -182,13 +184,14 @@ export class Store {
     return rows.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.display.localeCompare(b.display));
   }
 
-  /** The manifest of `ref` with the path of its GGUF. */
+  /** The manifest of `ref` with the path of its GGUF (the paths of its shards, for a split model). */
   async show(ref: string | ModelName): Promise<ShowResult> {
     const { name, manifest, bytes, modified } = await this.manifest(ref);
     const layer = modelLayer(manifest);
     return {
       ...this.entry(name, manifest, bytes, modified),
       manifest,
+      modelPaths: modelLayers(manifest).map((l) => l.path ?? this.blobPath(l.digest)),
       modelPath: layer ? (layer.path ?? this.blobPath(layer.digest)) : undefined,
       modelDigest: layer?.digest,
       linked: layer?.path !== undefined,

@@ -118,6 +118,8 @@ describe('gguf split: loading', () => {
             expect(f.segments.some((s) => (s.shard ?? 0) === shard && s.bytes.buffer === t.data.buffer)).toBe(true);
           }
         }
+        // Merging back gives the original file byte for byte (split keys dropped; shards are GGUF v3, as llama.cpp writes them).
+        if (specs.length > 1) expect(Buffer.from(writeGGUF(fromList.toWriteSpec())).equals(Buffer.from(writeGGUF({ ...spec, version: 3 })))).toBe(true);
         const h = await readGGUFHeader(paths);
         expect(h.tensors.length).toBe(one.tensors.length);
         expect(h.fileSize).toBe(fromList.fileSize);

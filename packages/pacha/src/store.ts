@@ -52,7 +52,9 @@ export interface ShowResult extends ListEntry {
 /** What {@link Store.import} returns. */
 export interface ImportResult {
   readonly name: ModelName;
+  /** Digest of the model layer (the first shard's, for a split GGUF). */
   readonly digest: string;
+  /** Bytes imported (all shards). */
   readonly size: number;
   readonly linked: boolean;
   /** True when an identical blob was already stored (nothing new written). */
@@ -201,41 +203,52 @@ export class Store {
   /**
    * Registers the GGUF `file` as `ref`. By default the bytes are copied into `blobs/` (stored once:
    * an identical blob is reused); with `link` the manifest points at the file in place, recording
-   * its size, mtime and digest. Replacing an existing manifest garbage-collects blobs it alone used.
+   * its size, mtime and digest. The first shard of a split GGUF (`<prefix>-00001-of-0000N.gguf`)
+   * brings its siblings beside it: one model layer per shard, in shard order. Replacing an existing
+   * manifest garbage-collects blobs it alone used. The result's digest is the (first) model layer's,
+   * its size the sum over shards.
    */
   async import(file: string, ref: string | ModelName, options: { link?: boolean } = {}): Promise<ImportResult> {
     const name = toName(ref);
-    const path = resolve(file);
-    await assertGGUF(path);
+    const paths = await shardPaths(resolve(file));
+    for (const p of paths) await assertGGUF(p);
     await this.ensureRoot();
     if (options.link) {
-      const before = await stat(path);
-      const { digest, size } = await sha256File(path);
-      const after = await stat(path);
-      if (after.mtimeMs !== before.mtimeMs || after.size !== size) {
-        throw new FormatError(`${path} changed while it was being hashed; import it again once it is complete`);
-      }
-      const layer: Layer = { mediaType: MEDIA_TYPES.model, digest, size, path, mtimeMs: after.mtimeMs };
-      await this.locked(() => this.writeManifest(name, [layer]));
-      return { name, digest, size, linked: true, deduplicated: false };
-    }
-    const { tmp, digest, size } = await copyHashedToTemp(path, this.blobsDir);
-    let deduplicated = false;
-    try {
-      await this.locked(async () => {
-        const target = this.blobPath(digest);
-        if (await exists(target)) {
-          deduplicated = true;
-          await rm(tmp, { force: true });
-        } else {
-          await commitTemp(tmp, target);
+      const layers: Layer[] = [];
+      for (const path of paths) {
+        const before = await stat(path);
+        const { digest, size } = await sha256File(path);
+        const after = await stat(path);
+        if (after.mtimeMs !== before.mtimeMs || after.size !== size) {
+          throw new FormatError(`${path} changed while it was being hashed; import it again once it is complete`);
         }
-        await this.writeManifest(name, [{ mediaType: MEDIA_TYPES.model, digest, size }]);
+        layers.push({ mediaType: MEDIA_TYPES.model, digest, size, path, mtimeMs: after.mtimeMs });
+      }
+      await this.locked(() => this.writeManifest(name, layers));
+      return { name, digest: layers[0].digest, size: sumSizes(layers), linked: true, deduplicated: false };
+    }
+    const temps: Array<{ tmp: string; digest: string; size: number }> = [];
+    let deduplicated = true;
+    try {
+      for (const path of paths) temps.push(await copyHashedToTemp(path, this.blobsDir));
+      await this.locked(async () => {
+        for (const t of temps) {
+          const target = this.blobPath(t.digest);
+          if (await exists(target)) await rm(t.tmp, { force: true });
+          else {
+            deduplicated = false;
+            await commitTemp(t.tmp, target);
+          }
+        }
+        await this.writeManifest(
+          name,
+          temps.map((t) => ({ mediaType: MEDIA_TYPES.model, digest: t.digest, size: t.size })),
+        );
       });
     } finally {
-      await rm(tmp, { force: true });
+      for (const t of temps) await rm(t.tmp, { force: true });
     }
-    return { name, digest, size, linked: false, deduplicated };
+    return { name, digest: temps[0].digest, size: sumSizes(temps), linked: false, deduplicated };
   }
 
   /**
@@ -407,6 +420,25 @@ export class Store {
     }
     return { checked, bytes, problems };
   }
+}
+
+const sumSizes = (xs: ReadonlyArray<{ size: number }>) => xs.reduce((n, x) => n + x.size, 0);
+
+/**
+ * `[path]`, or every shard when `path` names the first shard of a split GGUF
+ * (`<prefix>-00001-of-0000N.gguf`, N > 1): the siblings by their llama.cpp names, each required.
+ */
+async function shardPaths(path: string): Promise<string[]> {
+  const m = /^(.*)-00001-of-(\d{5})\.gguf$/.exec(path);
+  const count = m ? Number(m[2]) : 0;
+  if (!m || count < 2) return [path];
+  const paths = Array.from({ length: count }, (_, i) => `${m[1]}-${String(i + 1).padStart(5, '0')}-of-${m[2]}.gguf`);
+  for (const [i, p] of paths.entries()) {
+    if (!(await exists(p))) {
+      throw new NotFoundError(`${p} is missing: ${path} is shard 1 of a split GGUF of ${count} shards (shard ${i + 1} not found); put every shard beside it`);
+    }
+  }
+  return paths;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -4,11 +4,13 @@
  * own lfs.oid; the built-in alias lists its repo and takes the split quant; and the store's show,
  * verify, cp, rm and GC handle several model layers.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEDIA_TYPES, modelLayers } from '../src/manifest.js';
 import { DigestMismatchError, RemoteFormatError } from '../src/pull/errors.js';
 import { type PullEvent, pull } from '../src/pull/pull.js';
+import { NotFoundError } from '../src/errors.js';
 import { FAST, blobDir, ggufBytes, hubAndStore } from './pull-helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -128,5 +130,31 @@ describe('pull: split GGUFs', () => {
     const gone = await h.store.rm('mine:split');
     expect(gone.blobsRemoved.sort()).toEqual(r.manifest.layers.map((l) => l.digest).sort());
     expect(blobDir(h.home).blobs).toEqual([]);
+  });
+
+  it('store: importing the first shard of a split brings every shard (copied or linked), in order; a missing one is named', async () => {
+    const h = await hubAndStore({});
+    cleanup = h.done;
+    const src = join(h.home, '..', 'src');
+    mkdirSync(src, { recursive: true });
+    const data = [ggufBytes(3000, 71), ggufBytes(4000, 72), ggufBytes(5000, 73)];
+    const paths = data.map((d, i) => {
+      const p = join(src, `m-q8_0-0000${i + 1}-of-00003.gguf`);
+      writeFileSync(p, d);
+      return p;
+    });
+    const r = await h.store.import(paths[0]!, 'split:copy');
+    expect(r).toMatchObject({ digest: `sha256:${h.hub.sha(data[0]!)}`, size: 12_000, linked: false, deduplicated: false });
+    const s = await h.store.show('split:copy');
+    expect(s.modelPaths.map((p) => readFileSync(p))).toEqual(data);
+    const l = await h.store.import(paths[0]!, 'split:link', { link: true });
+    expect(l.linked).toBe(true);
+    expect((await h.store.show('split:link')).modelPaths).toEqual(paths);
+    expect((await h.store.import(paths[0]!, 'split:again')).deduplicated).toBe(true);
+    // A later shard alone is imported as the one file it is.
+    expect((await h.store.import(paths[1]!, 'one:shard')).size).toBe(4000);
+    unlinkSync(paths[2]!);
+    await expect(h.store.import(paths[0]!, 'split:broken')).rejects.toThrow(NotFoundError);
+    await expect(h.store.import(paths[0]!, 'split:broken')).rejects.toThrow(/m-q8_0-00003-of-00003\.gguf is missing: .* shard 1 of a split GGUF of 3 shards \(shard 3 not found\)/);
   });
 });

@@ -6,11 +6,10 @@
  * the ordered list of its shard blobs ({@link resolveModelFiles}); realizar opens such a list. Blobs
  * are named by digest, so no loader could find the siblings of the first one by name: callers that
  * take a single path ({@link resolveModelArg}: serve, bench, inspect) get a path in a directory of
- * links that give the shards their llama.cpp names, which realizar — and llama.cpp — open from the
- * first shard's path.
+ * links (in the store, `.split-links/`) that give the shards their llama.cpp names, which realizar
+ * — and llama.cpp — open from the first shard's path.
  */
-import { existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModelName, NotFoundError, RefError, resolveSource, sha256Bytes } from '@sovereign/pacha';
 import { CliError } from './cli-error.js';
@@ -65,12 +64,14 @@ export async function resolveModelFiles(arg: string, o: ModelArgOptions): Promis
 }
 
 /**
- * Links `shards` (blob paths, in shard order) as `model-0000i-of-0000N.gguf` in a directory under
- * the OS temp dir named by the shard list, and returns the first link: a single path from which
- * realizar and llama.cpp find every shard by name. Links are refreshed when they point elsewhere.
+ * Links `shards` (blob paths, in shard order) as `model-0000i-of-0000N.gguf` in a directory named
+ * by the shard list under `<store>/.split-links/`, and returns the first link: a single path from
+ * which realizar and llama.cpp find every shard by name. Each link is (re)made atomically (a temp
+ * link renamed over it), so concurrent commands agree; links to collected blobs are harmless and
+ * remade on the next use.
  */
-export function linkShards(shards: readonly string[]): string {
-  const dir = join(tmpdir(), `apr-split-${sha256Bytes(shards.join('\n')).slice(7, 23)}`);
+export function linkShards(shards: readonly string[], root = openStore().root): string {
+  const dir = join(root, '.split-links', sha256Bytes(shards.join('\n')).slice(7, 23));
   mkdirSync(dir, { recursive: true });
   const pad = (n: number) => String(n).padStart(5, '0');
   const links = shards.map((target, i) => {
@@ -82,8 +83,10 @@ export function linkShards(shards: readonly string[]): string {
       current = undefined;
     }
     if (current !== target) {
-      if (current !== undefined) unlinkSync(link);
-      symlinkSync(target, link);
+      const tmp = `${link}.tmp-${process.pid}`;
+      rmSync(tmp, { force: true });
+      symlinkSync(target, tmp);
+      renameSync(tmp, link);
     }
     return link;
   });

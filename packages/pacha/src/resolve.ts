@@ -66,6 +66,20 @@ function hfFile(org: string, repo: string, file: string, store: ModelName, env: 
   return { kind: 'file', store, url: `${hf}/${org}/${repo}/resolve/main/${path}`, mediaType: MEDIA_TYPES.model, headers: hfHeaders(env) };
 }
 
+type HfQuantPlan = Extract<DownloadPlan, { kind: 'hf-quant' }>;
+
+function hfQuant(org: string, repo: string, quant: string, store: ModelName, env: NodeJS.ProcessEnv): HfQuantPlan {
+  const hf = endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT);
+  return {
+    kind: 'hf-quant',
+    store,
+    listUrl: `${hf}/api/models/${org}/${repo}/tree/main?recursive=true`,
+    resolveBase: `${hf}/${org}/${repo}/resolve/main/`,
+    quant,
+    headers: hfHeaders(env),
+  };
+}
+
 function ollama(namespace: string, name: string, tag: string, env: NodeJS.ProcessEnv): DownloadPlan {
   const reg = endpoint(env.PACHA_OLLAMA_REGISTRY, OLLAMA_DEFAULT_REGISTRY);
   return {
@@ -95,26 +109,14 @@ export function resolveSource(ref: string | SourceRef, env: NodeJS.ProcessEnv = 
   switch (r.kind) {
     case 'name': {
       const alias = resolveAlias(r.name);
-      if (alias) {
-        const plan = resolveSource({ kind: 'hf-quant', org: alias.org, repo: alias.repo, quant: alias.quant }, env);
-        return { ...plan, store: r.name, fallbackFile: alias.file } as DownloadPlan;
-      }
+      if (alias) return { ...hfQuant(alias.org, alias.repo, alias.quant, r.name, env), fallbackFile: alias.file };
       if (r.name.host === HF_STORE_HOST) return resolveSource({ kind: 'hf-quant', org: r.name.namespace, repo: r.name.name, quant: r.name.tag }, env);
       return ollama(r.name.namespace, r.name.name, r.name.tag, env);
     }
     case 'hf-file':
       return hfFile(r.org, r.repo, r.file, { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(fileStem(r.file)) }, env);
-    case 'hf-quant': {
-      const hf = endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT);
-      return {
-        kind: 'hf-quant',
-        store: { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(r.quant) },
-        listUrl: `${hf}/api/models/${r.org}/${r.repo}/tree/main?recursive=true`,
-        resolveBase: `${hf}/${r.org}/${r.repo}/resolve/main/`,
-        quant: r.quant,
-        headers: hfHeaders(env),
-      };
-    }
+    case 'hf-quant':
+      return hfQuant(r.org, r.repo, r.quant, { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(r.quant) }, env);
     case 'url': {
       const u = new URL(r.url);
       const hf = new URL(endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT));

@@ -7,6 +7,7 @@
  */
 import { resolveAlias } from './aliases.js';
 import { FormatError } from './errors.js';
+import { SHARD_NAME, shardName, shardSiblings } from './split-names.js';
 import { MEDIA_TYPES } from './manifest.js';
 import { DEFAULT_HOST, type ModelName, sanitizeNamePart, sanitizeTag } from './model-name.js';
 import { type SourceRef, parseSourceRef } from './source-ref.js';
@@ -94,8 +95,8 @@ function ollama(namespace: string, name: string, tag: string, env: NodeJS.Proces
 /** The file name without `.gguf` — and without `-00001-of-0000N` for the first shard of a split, which stands for the model. */
 function fileStem(path: string): string {
   const stem = (path.split('/').pop() ?? path).replace(/\.gguf$/i, '');
-  const m = /^(.+)-00001-of-(\d{5})$/.exec(stem);
-  return m && Number(m[2]) > 1 ? m[1] : stem;
+  const m = SHARD_NAME.exec(`${stem}.gguf`);
+  return m && shardSiblings(`${stem}.gguf`) ? m[1] : stem;
 }
 
 /**
@@ -134,8 +135,6 @@ export function resolveSource(ref: string | SourceRef, env: NodeJS.ProcessEnv = 
   }
 }
 
-const SHARD_NAME = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
-
 /**
  * Picks the file(s) for `quant` from a hub repo's file paths: among the `.gguf` files whose name
  * contains the quant as a whole word (case-insensitive), an unsplit file (returned alone), else
@@ -156,7 +155,7 @@ export function pickQuantFile(paths: readonly string[], quant: string): string[]
   const shards: string[] = [];
   const missing: string[] = [];
   for (let i = 1; i <= count; i++) {
-    const want = `${prefix}-${String(i).padStart(5, '0')}-of-${first[3]}.gguf`;
+    const want = shardName(prefix, i, count);
     // Same prefix and numbering as shard `first`, in any letter case the listing uses for `.gguf`.
     const got = hits.find((p) => p.toLowerCase() === want.toLowerCase());
     if (got) shards.push(got);

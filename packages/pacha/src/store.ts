@@ -16,6 +16,7 @@ import { commitTemp, copyHashedToTemp, writeFileAtomic } from './atomic.js';
 import { blobFileName, digestOfBlobName, sha256Bytes, sha256File, shortId } from './digest.js';
 import { FormatError, NotFoundError } from './errors.js';
 import { withLock } from './lock.js';
+import { localShards } from './split-names.js';
 import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, modelLayers, parseManifest } from './manifest.js';
 import { type ModelName, displayModelName, formatModelName, parseModelName } from './model-name.js';
 
@@ -210,7 +211,7 @@ export class Store {
    */
   async import(file: string, ref: string | ModelName, options: { link?: boolean } = {}): Promise<ImportResult> {
     const name = toName(ref);
-    const paths = await shardPaths(resolve(file));
+    const paths = await localShards(resolve(file));
     for (const p of paths) await assertGGUF(p);
     await this.ensureRoot();
     if (options.link) {
@@ -423,23 +424,6 @@ export class Store {
 }
 
 const sumSizes = (xs: ReadonlyArray<{ size: number }>) => xs.reduce((n, x) => n + x.size, 0);
-
-/**
- * `[path]`, or every shard when `path` names the first shard of a split GGUF
- * (`<prefix>-00001-of-0000N.gguf`, N > 1): the siblings by their llama.cpp names, each required.
- */
-async function shardPaths(path: string): Promise<string[]> {
-  const m = /^(.*)-00001-of-(\d{5})\.gguf$/.exec(path);
-  const count = m ? Number(m[2]) : 0;
-  if (!m || count < 2) return [path];
-  const paths = Array.from({ length: count }, (_, i) => `${m[1]}-${String(i + 1).padStart(5, '0')}-of-${m[2]}.gguf`);
-  for (const [i, p] of paths.entries()) {
-    if (!(await exists(p))) {
-      throw new NotFoundError(`${p} is missing: ${path} is shard 1 of a split GGUF of ${count} shards (shard ${i + 1} not found); put every shard beside it`);
-    }
-  }
-  return paths;
-}
 
 async function exists(path: string): Promise<boolean> {
   try {

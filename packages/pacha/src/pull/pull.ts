@@ -11,6 +11,7 @@ import { type Layer, MEDIA_TYPES, type Manifest, modelLayers } from '../manifest
 import { type ModelName, displayModelName } from '../model-name.js';
 import { type DownloadPlan, pickQuantFile, resolveSource } from '../resolve.js';
 import type { SourceRef } from '../source-ref.js';
+import { shardSiblings } from '../split-names.js';
 import type { Store } from '../store.js';
 import { type BlobRequest, type DownloadOptions, downloadBlob } from './download.js';
 import { PullError, RemoteFormatError } from './errors.js';
@@ -86,14 +87,8 @@ const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/')
  */
 function shardUrls(url: string): string[] | undefined {
   const u = new URL(url);
-  const m = /^(.*)-00001-of-(\d{5})\.gguf$/i.exec(u.pathname);
-  const count = m ? Number(m[2]) : 0;
-  if (!m || count < 2 || u.search !== '' || u.hash !== '') return undefined;
-  return Array.from({ length: count }, (_, i) => {
-    const v = new URL(url);
-    v.pathname = `${m[1]}-${String(i + 1).padStart(5, '0')}-of-${m[2]}.gguf`;
-    return v.href;
-  });
+  const names = u.search === '' && u.hash === '' ? shardSiblings(u.pathname) : undefined;
+  return names?.map((pathname) => Object.assign(new URL(url), { pathname }).href);
 }
 
 /** The layers a plan names (the hub listing or registry manifest is fetched here). */

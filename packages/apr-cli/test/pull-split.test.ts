@@ -44,11 +44,12 @@ const work = mkdtempSync(join(tmpdir(), 'apr-split-model-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let unsplit: string;
 let shards: Buffer[];
+let shardPaths: string[];
 beforeAll(async () => {
   unsplit = join(work, 'tiny-q8_0.gguf');
   await generateModel({ preset: 'tiny', type: 'q8_0', out: unsplit, threads: 1 });
-  const paths = await splitGGUF(unsplit, { maxTensorsPerShard: 4, outPrefix: join(work, 'tiny-q8_0') });
-  shards = paths.map((p) => readFileSync(p));
+  shardPaths = await splitGGUF(unsplit, { maxTensorsPerShard: 4, outPrefix: join(work, 'tiny-q8_0') });
+  shards = shardPaths.map((p) => readFileSync(p));
 });
 
 const pad = (n: number) => String(n).padStart(5, '0');
@@ -71,6 +72,10 @@ describe('apr with split GGUFs', () => {
     const [a, b] = [JSON.parse(want.stdout), JSON.parse(r.stdout)];
     expect(b.tokens).toEqual(a.tokens);
     expect(b.text).toBe(a.text);
+    // The first shard's own path (siblings beside it) runs the same.
+    r = await apr(['run', shardPaths[0]!, ...RUN]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tokens).toEqual(a.tokens);
 
     // inspect (one path: shards linked under llama.cpp names) and show report every shard.
     const whole = JSON.parse((await apr(['inspect', unsplit, '--json'])).stdout);

@@ -178,7 +178,11 @@ describe('gguf split: a model in 3 shards', () => {
       const paths = await shards;
       expect(paths.length).toBe(3);
       const want = greedy(openGGUF(src), backend, [1, 17, 42, 200], 10);
-      for (const f of [openGGUF(paths), await loadGGUF(paths[0])]) {
+      // Shards opened in segments too (each shard's tensors views of that shard's segments).
+      const segmented = openGGUF(paths, { maxSegmentBytes: 32 << 10 });
+      expect(segmented.segments.length).toBeGreaterThan(paths.length);
+      expect(new Set(segmented.segments.map((g) => g.shard))).toEqual(new Set([0, 1, 2]));
+      for (const f of [openGGUF(paths), await loadGGUF(paths[0]), segmented]) {
         expect(f.isSplit).toBe(true);
         const got = greedy(f, backend, [1, 17, 42, 200], 10);
         expect(got.tokens).toEqual(want.tokens);

@@ -2,12 +2,14 @@
  * The gen-model command line (the entry point `gen-model.ts` only calls {@link main}).
  *
  * CLI: `gen-model --preset <id> --type <type> --out <file.gguf> [--seed N] [--vocab-from F.gguf]
- * [--recipe pure|llama]`. Progress goes to stderr, the summary line to stdout.
+ * [--recipe pure|llama] [--split-max-tensors N]`. Progress goes to stderr, the summary line to stdout.
  *
  * Run after `pnpm build` as `pnpm gen-model …` (node tools/dist/gen-model.js), or from source with
  * `npx tsx --conditions=source tools/src/gen-model.ts …`.
  */
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { splitGGUF } from '@sovereign/realizar';
 import { dtypeInfo } from '@sovereign/trueno';
 import { UnknownModelTypeError, UnknownPresetError, GeneratorOptionError } from './errors.js';
 import { type GenerateProgress, generateModel, summarizeTypes } from './generate-model.js';
@@ -28,6 +30,9 @@ Writes a GGUF model of a preset shape with seeded random weights and the real Qw
   --recipe <r>          pure | llama: override the type's default recipe
   --vocab-from <file>   copy all tokenizer.* keys from this GGUF (vocab size follows it)
   --threads <n>         worker threads (default: CPU count, at most 8; 1 = main thread only)
+  --split-max-tensors <n>
+                        write the model as llama.cpp gguf-split shards of at most n tensors each,
+                        <out without .gguf>-00001-of-0000N.gguf …, instead of one file
   --quiet               no progress output
   -h, --help            this text`;
 
@@ -74,6 +79,12 @@ function parseThreads(s: string | undefined): number | undefined {
   return Number(s);
 }
 
+function parseSplitMax(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`--split-max-tensors must be a positive integer, got '${s}'`);
+  return Number(s);
+}
+
 function parseRecipe(s: string | undefined): RecipeKind | undefined {
   if (s === undefined || s === 'pure' || s === 'llama') return s;
   throw new UsageError(`--recipe must be 'pure' or 'llama', got '${s}'`);
@@ -93,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         recipe: { type: 'string' },
         'vocab-from': { type: 'string' },
         threads: { type: 'string' },
+        'split-max-tensors': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -110,6 +122,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const missing = (['preset', 'type', 'out'] as const).filter((k) => !args[k]);
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
+    const splitMax = parseSplitMax(args['split-max-tensors']);
     const result = await generateModel({
       preset: args.preset!,
       type: args.type!,
@@ -126,6 +139,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         `vocab ${result.vocabSize}, ${formatMB(result.bytes)} MB in ${result.seconds.toFixed(1)} s ` +
         `(${result.workers > 0 ? `${result.workers} worker threads` : 'main thread'}), seed ${result.seed}\n`,
     );
+    if (splitMax !== undefined) {
+      const shards = await splitGGUF(result.path, { maxTensorsPerShard: splitMax });
+      await rm(result.path);
+      process.stdout.write(`split into ${shards.length} shard(s): ${shards.join(', ')}\n`);
+    }
     return 0;
   } catch (e) {
     const usage =

@@ -13,7 +13,10 @@ import { CliError } from './cli-error.js';
 
 /** A model file opened for inference. */
 export interface LoadedModel {
+  /** The model file (the first shard of a split model). */
   readonly path: string;
+  /** Every file read: the model file, or a split model's shards in order. */
+  readonly paths: readonly string[];
   readonly file: GGUFFile;
   readonly model: Model;
   readonly tokenizer: Tokenizer;
@@ -45,24 +48,34 @@ export function assertModelFile(path: string): void {
 }
 
 /**
- * Opens `path` (GGUF) and builds its tokenizer and model on the chosen backend (`auto` by default).
- * Files larger than one Buffer load in segments (realizar's `openGGUF`), so 7B+ models run. Errors
- * of the libraries (bad file, unsupported architecture) propagate with their own messages; a
- * missing file becomes a one-line {@link CliError}.
+ * Opens `path` (GGUF) — or a split model: the ordered list of its shard paths, or the path of its
+ * first shard with the siblings beside it — and builds its tokenizer and model on the chosen
+ * backend (`auto` by default). Files larger than one Buffer load in segments (realizar's
+ * `openGGUF`), so 7B+ models run. Errors of the libraries (bad file, unsupported architecture,
+ * shards that do not form one model) propagate with their own messages; a missing file becomes a
+ * one-line {@link CliError}.
  */
-export function loadForInference(path: string, flags: BackendFlags = {}): LoadedModel {
-  assertModelFile(path);
+export function loadForInference(path: string | readonly string[], flags: BackendFlags = {}): LoadedModel {
+  const paths = typeof path === 'string' ? [path] : [...path];
+  if (paths.length === 0) throw new CliError('no model file given');
+  for (const p of paths) assertModelFile(p);
   const choice = chooseBackend(flags.backend ?? 'ref', flags.gpu);
   const threads = applyThreads(choice, flags.threads);
   const t0 = performance.now();
-  const file = openGGUF(path);
+  const file = openGGUF(paths.length === 1 ? paths[0] : paths);
   const tokenizer = tokenizerFromGGUF(file);
   const model = loadModel(file, { backend: choice.backend });
-  return { path, file, model, tokenizer, loadMs: performance.now() - t0, backend: { name: choice.name, reason: choice.reason, threads } };
+  const loadMs = performance.now() - t0;
+  return { path: paths[0], paths, file, model, tokenizer, loadMs, backend: { name: choice.name, reason: choice.reason, threads } };
 }
 
-/** Reads only the header of `path` and builds its tokenizer (no tensor data are read). */
-export function loadTokenizer(path: string): Tokenizer {
-  assertModelFile(path);
-  return tokenizerFromGGUF(readGGUFHeaderSync(path));
+/**
+ * Reads only the header of `path` and builds its tokenizer (no tensor data are read). For a split
+ * model the first shard is enough: it carries all the metadata.
+ */
+export function loadTokenizer(path: string | readonly string[]): Tokenizer {
+  const first = typeof path === 'string' ? path : path[0];
+  if (first === undefined) throw new CliError('no model file given');
+  assertModelFile(first);
+  return tokenizerFromGGUF(readGGUFHeaderSync(first));
 }

@@ -2,6 +2,11 @@
  * Built-in aliases: `qwen2.5-coder:<size>[-<quant>]` names the Qwen2.5-Coder instruct GGUF that Qwen
  * publishes on the Hugging Face hub (`Qwen/Qwen2.5-Coder-<SIZE>-Instruct-GGUF`). `latest` is
  * `7b-q4_k_m`, as Ollama's `qwen2.5-coder:latest`.
+ *
+ * An alias names a repo and a quant, not a file: Qwen publishes the larger quants split into
+ * llama.cpp shards (`…-q4_k_m-00001-of-00002.gguf`), so the pull lists the repo and picks the file
+ * or the shards of the quant (`pickQuantFile`). `file` is the single-file name Qwen uses when a
+ * quant is not split; the pull falls back to it only when the hub has no listing API (404).
  */
 import { RefError } from './errors.js';
 import { DEFAULT_HOST, DEFAULT_NAMESPACE, type ModelName } from './model-name.js';
@@ -15,17 +20,18 @@ export const QWEN_CODER_QUANTS = ['q2_k', 'q3_k_m', 'q4_0', 'q4_k_m', 'q5_0', 'q
 /** Quant of a tag that names only a size. */
 export const DEFAULT_QUANT = 'q4_k_m';
 
-/** A resolved alias: the hub repo and file. */
+/** A resolved alias: the hub repo and quant (and the conventional single-file name). */
 export interface AliasTarget {
   readonly org: string;
   readonly repo: string;
+  /** `qwen2.5-coder-<size>-instruct-<quant>.gguf`: the name of an unsplit file, used only without a listing. */
   readonly file: string;
   readonly size: string;
   readonly quant: string;
 }
 
 /**
- * The hub file of `name` when it is a built-in alias (default host and namespace, family
+ * The hub repo and quant of `name` when it is a built-in alias (default host and namespace, family
  * `qwen2.5-coder`); undefined for other names. Throws {@link RefError} for a tag of the family that
  * names no published file.
  */

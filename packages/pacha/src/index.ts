@@ -7,7 +7,7 @@ export { isDigest, sha256Bytes, sha256File, shortId, blobFileName, digestOfBlobN
 export { writeFileAtomic } from './atomic.js';
 export { withLock } from './lock.js';
 export type { LockOptions } from './lock.js';
-export { MEDIA_TYPES, layerKind, modelLayer, parseManifest } from './manifest.js';
+export { MEDIA_TYPES, layerKind, modelLayer, modelLayers, parseManifest } from './manifest.js';
 export type { Layer, LayerKind, Manifest } from './manifest.js';
 export {
   DEFAULT_HOST,

@@ -2,6 +2,12 @@
  * Manifests: the JSON file at `manifests/<host>/<namespace>/<name>/<tag>` listing a model's layers
  * by digest. A layer is a blob in `blobs/`, or — for `import --link` — a file left in place, recorded
  * with its path, size and mtime so a later change to it is noticed.
+ *
+ * Split models: a GGUF split into llama.cpp shards (`<prefix>-00001-of-0000N.gguf` …) is stored
+ * as N layers of media type {@link MEDIA_TYPES}.model, one per shard, in shard order (shard 1,
+ * which holds the metadata, first). The blobs are named by digest, so the order of the model
+ * layers is the only record of which shard is which: a loader is given {@link modelLayers}' paths
+ * as the ordered shard list. A manifest with one model layer is an unsplit GGUF.
  */
 import { isDigest } from './digest.js';
 import { FormatError } from './errors.js';
@@ -64,7 +70,12 @@ export function parseManifest(text: string, source: string): Manifest {
   return o as Manifest;
 }
 
-/** The model layer (the GGUF) of a manifest, if any. */
+/** The model layer (the GGUF) of a manifest, if any: the first shard of a split model. */
 export function modelLayer(m: Manifest): Layer | undefined {
   return m.layers.find((l) => l.mediaType === MEDIA_TYPES.model);
+}
+
+/** Every model layer of a manifest in order: one for a GGUF file, one per shard (in shard order) for a split GGUF. */
+export function modelLayers(m: Manifest): Layer[] {
+  return m.layers.filter((l) => l.mediaType === MEDIA_TYPES.model);
 }

@@ -6,6 +6,8 @@
  * to the hub only.
  */
 import { resolveAlias } from './aliases.js';
+import { FormatError } from './errors.js';
+import { SHARD_NAME, shardName, shardSiblings } from './split-names.js';
 import { MEDIA_TYPES } from './manifest.js';
 import { DEFAULT_HOST, type ModelName, sanitizeNamePart, sanitizeTag } from './model-name.js';
 import { type SourceRef, parseSourceRef } from './source-ref.js';
@@ -27,7 +29,12 @@ export type DownloadPlan =
       readonly mediaType: string;
       readonly headers: Readonly<Record<string, string>>;
     }
-  /** List the repo's files at `listUrl`, pick the `.gguf` whose name carries `quant`, fetch it from `resolveBase + path`. */
+  /**
+   * List the repo's files at `listUrl`, pick the `.gguf` whose name carries `quant` — or every
+   * shard of a split one, in order (see {@link pickQuantFile}) — and fetch each from
+   * `resolveBase + path`. `fallbackFile` (aliases only): the file fetched instead when the listing
+   * answers 404 (a mirror without the hub's API).
+   */
   | {
       readonly kind: 'hf-quant';
       readonly store: ModelName;
@@ -35,6 +42,7 @@ export type DownloadPlan =
       readonly resolveBase: string;
       readonly quant: string;
       readonly headers: Readonly<Record<string, string>>;
+      readonly fallbackFile?: string;
     }
   /** Fetch the manifest at `manifestUrl`, then each layer at `blobBase + digest`, template/params kept. */
   | {
@@ -59,6 +67,20 @@ function hfFile(org: string, repo: string, file: string, store: ModelName, env: 
   return { kind: 'file', store, url: `${hf}/${org}/${repo}/resolve/main/${path}`, mediaType: MEDIA_TYPES.model, headers: hfHeaders(env) };
 }
 
+type HfQuantPlan = Extract<DownloadPlan, { kind: 'hf-quant' }>;
+
+function hfQuant(org: string, repo: string, quant: string, store: ModelName, env: NodeJS.ProcessEnv): HfQuantPlan {
+  const hf = endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT);
+  return {
+    kind: 'hf-quant',
+    store,
+    listUrl: `${hf}/api/models/${org}/${repo}/tree/main?recursive=true`,
+    resolveBase: `${hf}/${org}/${repo}/resolve/main/`,
+    quant,
+    headers: hfHeaders(env),
+  };
+}
+
 function ollama(namespace: string, name: string, tag: string, env: NodeJS.ProcessEnv): DownloadPlan {
   const reg = endpoint(env.PACHA_OLLAMA_REGISTRY, OLLAMA_DEFAULT_REGISTRY);
   return {
@@ -70,13 +92,17 @@ function ollama(namespace: string, name: string, tag: string, env: NodeJS.Proces
   };
 }
 
+/** The file name without `.gguf` — and without `-00001-of-0000N` for the first shard of a split, which stands for the model. */
 function fileStem(path: string): string {
-  return (path.split('/').pop() ?? path).replace(/\.gguf$/i, '');
+  const stem = (path.split('/').pop() ?? path).replace(/\.gguf$/i, '');
+  const m = SHARD_NAME.exec(`${stem}.gguf`);
+  return m && shardSiblings(`${stem}.gguf`) ? m[1] : stem;
 }
 
 /**
  * The download plan of `ref` (a string or a parsed {@link SourceRef}). A store name that is a
- * built-in alias resolves to its hub file; `hf.co/org/repo:quant` to the hub repo; any other store
+ * built-in alias resolves to a listing of its hub repo and its quant (kept under the alias's store
+ * name); `hf.co/org/repo:quant` to the hub repo; any other store
  * name to the Ollama registry (as `ollama pull` would). Throws `RefError` for malformed references.
  */
 export function resolveSource(ref: string | SourceRef, env: NodeJS.ProcessEnv = process.env): DownloadPlan {
@@ -84,23 +110,14 @@ export function resolveSource(ref: string | SourceRef, env: NodeJS.ProcessEnv = 
   switch (r.kind) {
     case 'name': {
       const alias = resolveAlias(r.name);
-      if (alias) return hfFile(alias.org, alias.repo, alias.file, r.name, env);
+      if (alias) return { ...hfQuant(alias.org, alias.repo, alias.quant, r.name, env), fallbackFile: alias.file };
       if (r.name.host === HF_STORE_HOST) return resolveSource({ kind: 'hf-quant', org: r.name.namespace, repo: r.name.name, quant: r.name.tag }, env);
       return ollama(r.name.namespace, r.name.name, r.name.tag, env);
     }
     case 'hf-file':
       return hfFile(r.org, r.repo, r.file, { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(fileStem(r.file)) }, env);
-    case 'hf-quant': {
-      const hf = endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT);
-      return {
-        kind: 'hf-quant',
-        store: { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(r.quant) },
-        listUrl: `${hf}/api/models/${r.org}/${r.repo}/tree/main?recursive=true`,
-        resolveBase: `${hf}/${r.org}/${r.repo}/resolve/main/`,
-        quant: r.quant,
-        headers: hfHeaders(env),
-      };
-    }
+    case 'hf-quant':
+      return hfQuant(r.org, r.repo, r.quant, { host: HF_STORE_HOST, namespace: r.org, name: r.repo, tag: sanitizeTag(r.quant) }, env);
     case 'url': {
       const u = new URL(r.url);
       const hf = new URL(endpoint(env.HF_ENDPOINT, HF_DEFAULT_ENDPOINT));
@@ -119,13 +136,36 @@ export function resolveSource(ref: string | SourceRef, env: NodeJS.ProcessEnv = 
 }
 
 /**
- * Picks the file for `quant` from a hub repo's file paths: the `.gguf` whose name contains the quant
- * as a whole word (case-insensitive), preferring an unsplit file, else the first part of a split
- * (`-00001-of-0000N`). Undefined when none matches.
+ * Picks the file(s) for `quant` from a hub repo's file paths: among the `.gguf` files whose name
+ * contains the quant as a whole word (case-insensitive), an unsplit file (returned alone), else
+ * every shard of the first split one (llama.cpp's `<prefix>-00001-of-0000N.gguf` …
+ * `-0000N-of-0000N.gguf`, returned in shard order). Undefined when nothing matches. Throws
+ * {@link FormatError} naming the missing shard(s) when the listing holds only some of a split.
  */
-export function pickQuantFile(paths: readonly string[], quant: string): string | undefined {
+export function pickQuantFile(paths: readonly string[], quant: string): string[] | undefined {
   const q = quant.toLowerCase();
   const re = new RegExp(`(^|[^a-z0-9])${q.replace(/[^a-z0-9_]/g, '')}([^a-z0-9_]|$)`);
   const hits = paths.filter((p) => p.toLowerCase().endsWith('.gguf') && re.test((p.split('/').pop() ?? p).toLowerCase()));
-  return hits.find((p) => !/-\d{5}-of-\d{5}\.gguf$/i.test(p)) ?? hits.find((p) => /-00001-of-\d{5}\.gguf$/i.test(p));
+  const single = hits.find((p) => !SHARD_NAME.test(p));
+  if (single) return [single];
+  // Every hit is a shard here; the split of the first one listed is picked.
+  const first = hits.length ? SHARD_NAME.exec(hits[0]) : null;
+  if (!first) return undefined;
+  const [prefix, count] = [first[1], Number(first[3])];
+  const shards: string[] = [];
+  const missing: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const want = shardName(prefix, i, count);
+    // Same prefix and numbering as shard `first`, in any letter case the listing uses for `.gguf`.
+    const got = hits.find((p) => p.toLowerCase() === want.toLowerCase());
+    if (got) shards.push(got);
+    else missing.push(want);
+  }
+  if (count < 1 || missing.length) {
+    throw new FormatError(
+      `the split GGUF ${prefix}-*-of-${first[3]}.gguf for quant '${quant}' is incomplete: ` +
+        `${missing.length ? `missing ${missing.join(', ')}` : 'its shard count is 0'}; the repository holds ${hits.join(', ')}`,
+    );
+  }
+  return shards;
 }

@@ -16,7 +16,8 @@ import { commitTemp, copyHashedToTemp, writeFileAtomic } from './atomic.js';
 import { blobFileName, digestOfBlobName, sha256Bytes, sha256File, shortId } from './digest.js';
 import { FormatError, NotFoundError } from './errors.js';
 import { withLock } from './lock.js';
-import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, parseManifest } from './manifest.js';
+import { localShards } from './split-names.js';
+import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, modelLayers, parseManifest } from './manifest.js';
 import { type ModelName, displayModelName, formatModelName, parseModelName } from './model-name.js';
 
 /** `$PACHA_HOME`, else `~/.cache/pacha`. */
@@ -41,16 +42,20 @@ export interface ListEntry {
 /** What {@link Store.show} returns. */
 export interface ShowResult extends ListEntry {
   readonly manifest: Manifest;
-  /** The GGUF on disk: a blob, or the linked file. */
+  /** The GGUF on disk: a blob, or the linked file (the first shard of a split model). */
   readonly modelPath: string | undefined;
   readonly modelDigest: string | undefined;
+  /** Every model layer's file in order: one path, or the shards of a split model in shard order. */
+  readonly modelPaths: readonly string[];
   readonly linked: boolean;
 }
 
 /** What {@link Store.import} returns. */
 export interface ImportResult {
   readonly name: ModelName;
+  /** Digest of the model layer (the first shard's, for a split GGUF). */
   readonly digest: string;
+  /** Bytes imported (all shards). */
   readonly size: number;
   readonly linked: boolean;
   /** True when an identical blob was already stored (nothing new written). */
@@ -182,13 +187,14 @@ export class Store {
     return rows.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.display.localeCompare(b.display));
   }
 
-  /** The manifest of `ref` with the path of its GGUF. */
+  /** The manifest of `ref` with the path of its GGUF (the paths of its shards, for a split model). */
   async show(ref: string | ModelName): Promise<ShowResult> {
     const { name, manifest, bytes, modified } = await this.manifest(ref);
     const layer = modelLayer(manifest);
     return {
       ...this.entry(name, manifest, bytes, modified),
       manifest,
+      modelPaths: modelLayers(manifest).map((l) => l.path ?? this.blobPath(l.digest)),
       modelPath: layer ? (layer.path ?? this.blobPath(layer.digest)) : undefined,
       modelDigest: layer?.digest,
       linked: layer?.path !== undefined,
@@ -198,41 +204,52 @@ export class Store {
   /**
    * Registers the GGUF `file` as `ref`. By default the bytes are copied into `blobs/` (stored once:
    * an identical blob is reused); with `link` the manifest points at the file in place, recording
-   * its size, mtime and digest. Replacing an existing manifest garbage-collects blobs it alone used.
+   * its size, mtime and digest. The first shard of a split GGUF (`<prefix>-00001-of-0000N.gguf`)
+   * brings its siblings beside it: one model layer per shard, in shard order. Replacing an existing
+   * manifest garbage-collects blobs it alone used. The result's digest is the (first) model layer's,
+   * its size the sum over shards.
    */
   async import(file: string, ref: string | ModelName, options: { link?: boolean } = {}): Promise<ImportResult> {
     const name = toName(ref);
-    const path = resolve(file);
-    await assertGGUF(path);
+    const paths = await localShards(resolve(file));
+    for (const p of paths) await assertGGUF(p);
     await this.ensureRoot();
     if (options.link) {
-      const before = await stat(path);
-      const { digest, size } = await sha256File(path);
-      const after = await stat(path);
-      if (after.mtimeMs !== before.mtimeMs || after.size !== size) {
-        throw new FormatError(`${path} changed while it was being hashed; import it again once it is complete`);
-      }
-      const layer: Layer = { mediaType: MEDIA_TYPES.model, digest, size, path, mtimeMs: after.mtimeMs };
-      await this.locked(() => this.writeManifest(name, [layer]));
-      return { name, digest, size, linked: true, deduplicated: false };
-    }
-    const { tmp, digest, size } = await copyHashedToTemp(path, this.blobsDir);
-    let deduplicated = false;
-    try {
-      await this.locked(async () => {
-        const target = this.blobPath(digest);
-        if (await exists(target)) {
-          deduplicated = true;
-          await rm(tmp, { force: true });
-        } else {
-          await commitTemp(tmp, target);
+      const layers: Layer[] = [];
+      for (const path of paths) {
+        const before = await stat(path);
+        const { digest, size } = await sha256File(path);
+        const after = await stat(path);
+        if (after.mtimeMs !== before.mtimeMs || after.size !== size) {
+          throw new FormatError(`${path} changed while it was being hashed; import it again once it is complete`);
         }
-        await this.writeManifest(name, [{ mediaType: MEDIA_TYPES.model, digest, size }]);
+        layers.push({ mediaType: MEDIA_TYPES.model, digest, size, path, mtimeMs: after.mtimeMs });
+      }
+      await this.locked(() => this.writeManifest(name, layers));
+      return { name, digest: layers[0].digest, size: sumSizes(layers), linked: true, deduplicated: false };
+    }
+    const temps: Array<{ tmp: string; digest: string; size: number }> = [];
+    let deduplicated = true;
+    try {
+      for (const path of paths) temps.push(await copyHashedToTemp(path, this.blobsDir));
+      await this.locked(async () => {
+        for (const t of temps) {
+          const target = this.blobPath(t.digest);
+          if (await exists(target)) await rm(t.tmp, { force: true });
+          else {
+            deduplicated = false;
+            await commitTemp(t.tmp, target);
+          }
+        }
+        await this.writeManifest(
+          name,
+          temps.map((t) => ({ mediaType: MEDIA_TYPES.model, digest: t.digest, size: t.size })),
+        );
       });
     } finally {
-      await rm(tmp, { force: true });
+      for (const t of temps) await rm(t.tmp, { force: true });
     }
-    return { name, digest, size, linked: false, deduplicated };
+    return { name, digest: temps[0].digest, size: sumSizes(temps), linked: false, deduplicated };
   }
 
   /**
@@ -405,6 +422,8 @@ export class Store {
     return { checked, bytes, problems };
   }
 }
+
+const sumSizes = (xs: ReadonlyArray<{ size: number }>) => xs.reduce((n, x) => n + x.size, 0);
 
 async function exists(path: string): Promise<boolean> {
   try {

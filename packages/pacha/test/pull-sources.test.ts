@@ -62,13 +62,6 @@ describe('pull: sources', () => {
     );
   });
 
-  it('hf-quant: a split GGUF is refused with a clear message', async () => {
-    const h = await hubAndStore({ files: { 'org/split/m-q4_0-00001-of-00002.gguf': ggufBytes(1000, 1), 'org/split/m-q4_0-00002-of-00002.gguf': ggufBytes(1000, 2) } });
-    cleanup = h.done;
-    await expect(pull(h.store, 'hf.co/org/split:Q4_0', { env: h.env, ...FAST })).rejects.toThrow(/first part of a split GGUF; split models are not supported yet/);
-    expect(h.hub.dataRequests()).toBe(0);
-  });
-
   it('plain https URL with no published digest: the computed digest is recorded and said so', async () => {
     const data = ggufBytes(30_000, 5);
     const h = await hubAndStore({ plain: { 'x.gguf': data } });

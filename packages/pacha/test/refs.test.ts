@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RefError } from '../src/errors.js';
+import { FormatError, RefError } from '../src/errors.js';
 import { DEFAULT_HOST, displayModelName, formatModelName, parseModelName } from '../src/model-name.js';
 import { pickQuantFile, resolveSource } from '../src/resolve.js';
 import { formatSourceRef, parseSourceRef } from '../src/source-ref.js';
@@ -110,22 +110,31 @@ describe('pacha source references', () => {
 });
 
 describe('pacha resolution', () => {
-  it('Qwen2.5-Coder aliases resolve to the instruct GGUFs on the hub (default q4_k_m)', () => {
+  it('Qwen2.5-Coder aliases resolve to a listing of the instruct GGUF repo and a quant (default q4_k_m) [F-PACHA-REF-4]', () => {
     for (const size of QWEN_CODER_SIZES) {
       const plan = resolveSource(`qwen2.5-coder:${size}`, {});
       const S = size.toUpperCase();
-      expect(plan).toMatchObject({
-        kind: 'file',
-        url: `https://huggingface.co/Qwen/Qwen2.5-Coder-${S}-Instruct-GGUF/resolve/main/qwen2.5-coder-${size}-instruct-q4_k_m.gguf`,
+      expect(plan).toEqual({
+        kind: 'hf-quant',
+        listUrl: `https://huggingface.co/api/models/Qwen/Qwen2.5-Coder-${S}-Instruct-GGUF/tree/main?recursive=true`,
+        resolveBase: `https://huggingface.co/Qwen/Qwen2.5-Coder-${S}-Instruct-GGUF/resolve/main/`,
+        quant: 'q4_k_m',
+        // Only used when the listing answers 404 (a hub mirror without the API).
+        fallbackFile: `qwen2.5-coder-${size}-instruct-q4_k_m.gguf`,
         store: { host: DEFAULT_HOST, namespace: 'library', name: 'qwen2.5-coder', tag: size },
         headers: {},
       });
       for (const q of QWEN_CODER_QUANTS) {
         const p = resolveSource(`qwen2.5-coder:${size}-${q}`, {});
-        expect(p.kind === 'file' && p.url.endsWith(`/qwen2.5-coder-${size}-instruct-${q}.gguf`)).toBe(true);
+        expect(p).toMatchObject({ kind: 'hf-quant', quant: q, store: { name: 'qwen2.5-coder', tag: `${size}-${q}` }, fallbackFile: `qwen2.5-coder-${size}-instruct-${q}.gguf` });
       }
     }
-    expect(resolveSource('qwen2.5-coder', {})).toMatchObject({ url: expect.stringContaining('Qwen2.5-Coder-7B-Instruct-GGUF/resolve/main/qwen2.5-coder-7b-instruct-q4_k_m.gguf') });
+    expect(resolveSource('qwen2.5-coder', {})).toMatchObject({
+      kind: 'hf-quant',
+      listUrl: expect.stringContaining('/api/models/Qwen/Qwen2.5-Coder-7B-Instruct-GGUF/tree/main'),
+      quant: 'q4_k_m',
+      store: { name: 'qwen2.5-coder', tag: 'latest' },
+    });
     expect(() => resolveSource('qwen2.5-coder:2b', {})).toThrow(/not a built-in alias.*0\.5b, 1\.5b, 3b, 7b, 14b, 32b/);
     expect(() => resolveSource('qwen2.5-coder:1.5b-q9_9', {})).toThrow(/ollama:\/\/library\/qwen2\.5-coder:1\.5b-q9_9/);
   });
@@ -133,7 +142,8 @@ describe('pacha resolution', () => {
   it('HF_ENDPOINT overrides the hub; HF_TOKEN goes to the hub only', () => {
     const env = { HF_ENDPOINT: 'http://127.0.0.1:9999/', HF_TOKEN: 'secret' };
     expect(resolveSource('qwen2.5-coder:1.5b-q8_0', env)).toMatchObject({
-      url: 'http://127.0.0.1:9999/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-1.5b-instruct-q8_0.gguf',
+      listUrl: 'http://127.0.0.1:9999/api/models/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/tree/main?recursive=true',
+      resolveBase: 'http://127.0.0.1:9999/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/',
       headers: { authorization: 'Bearer secret' },
     });
     expect(resolveSource('hf://org/repo:Q4_K_M', env)).toMatchObject({
@@ -150,6 +160,9 @@ describe('pacha resolution', () => {
       headers: {},
     });
     expect(resolveSource('hf://org/repo/sub/m-q4_0.gguf', env)).toMatchObject({ store: { host: 'hf.co', namespace: 'org', name: 'repo', tag: 'm-q4_0' } });
+    // The first shard of a split names the model; a later shard keeps its own name.
+    expect(resolveSource('hf://org/repo/m-q4_0-00001-of-00003.gguf', env)).toMatchObject({ store: { tag: 'm-q4_0' } });
+    expect(resolveSource('hf://org/repo/m-q4_0-00002-of-00003.gguf', env)).toMatchObject({ store: { tag: 'm-q4_0-00002-of-00003' } });
   });
 
   it('Ollama references and plain names resolve to the registry (PACHA_OLLAMA_REGISTRY overrides it)', () => {
@@ -165,12 +178,44 @@ describe('pacha resolution', () => {
     expect(resolveSource('hf.co/bartowski/Some-GGUF:Q4_K_M', {})).toMatchObject({ kind: 'hf-quant', quant: 'Q4_K_M' });
   });
 
-  it('pickQuantFile: whole-word quant match, unsplit file first, else part 1 of a split', () => {
-    const files = ['README.md', 'm-q4_k_m.gguf', 'm-q4_k_s.gguf', 'm-Q8_0-00002-of-00002.gguf', 'm-Q8_0-00001-of-00002.gguf', 'm-q4_0.gguf'];
-    expect(pickQuantFile(files, 'Q4_K_M')).toBe('m-q4_k_m.gguf');
-    expect(pickQuantFile(files, 'q4_0')).toBe('m-q4_0.gguf');
-    expect(pickQuantFile(files, 'q8_0')).toBe('m-Q8_0-00001-of-00002.gguf');
+  it('pickQuantFile: whole-word quant match, unsplit file first, else every shard of a split in order [F-PACHA-REF-5]', () => {
+    const files = [
+      'README.md',
+      'm-q4_k_m.gguf',
+      'm-q4_k_s.gguf',
+      'm-Q8_0-00002-of-00002.gguf',
+      'm-Q8_0-00001-of-00002.gguf',
+      'm-q4_0.gguf',
+      'm-q4_0-00001-of-00002.gguf',
+      'm-q4_0-00002-of-00002.gguf',
+      'm-fp16-00003-of-00003.gguf',
+      'm-fp16-00001-of-00003.gguf',
+    ];
+    expect(pickQuantFile(files, 'Q4_K_M')).toEqual(['m-q4_k_m.gguf']);
+    // The single file wins over a split of the same quant.
+    expect(pickQuantFile(files, 'q4_0')).toEqual(['m-q4_0.gguf']);
+    expect(pickQuantFile(files, 'q8_0')).toEqual(['m-Q8_0-00001-of-00002.gguf', 'm-Q8_0-00002-of-00002.gguf']);
+    expect(pickQuantFile(['d/x-q2_k-00003-of-00003.gguf', 'd/x-q2_k-00001-of-00003.gguf', 'd/x-q2_k-00002-of-00003.gguf'], 'Q2_K')).toEqual([
+      'd/x-q2_k-00001-of-00003.gguf',
+      'd/x-q2_k-00002-of-00003.gguf',
+      'd/x-q2_k-00003-of-00003.gguf',
+    ]);
+    expect(() => pickQuantFile(files, 'fp16')).toThrow(FormatError);
+    expect(() => pickQuantFile(files, 'fp16')).toThrow(/m-fp16-\*-of-00003\.gguf for quant 'fp16' is incomplete: missing m-fp16-00002-of-00003\.gguf/);
     expect(pickQuantFile(files, 'q4_k')).toBeUndefined();
     expect(pickQuantFile(files, 'f16')).toBeUndefined();
+  });
+
+  it('pickQuantFile: a listing shuffled in any order gives the same shards in shard order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.boolean(), fc.integer(), (n, withOthers, seed) => {
+        const pad = (i: number) => String(i).padStart(5, '0');
+        const shards = Array.from({ length: n }, (_, i) => `Q-q5_k_m-${pad(i + 1)}-of-${pad(n)}.gguf`);
+        const others = withOthers ? ['Q-q5_0.gguf', 'Q-q6_k-00001-of-00002.gguf', 'README.md'] : [];
+        const listing = fc.sample(fc.shuffledSubarray([...shards, ...others], { minLength: n + others.length }), { numRuns: 1, seed })[0]!;
+        expect(pickQuantFile(listing, 'q5_k_m')).toEqual(shards);
+      }),
+      { numRuns: 50 },
+    );
   });
 });

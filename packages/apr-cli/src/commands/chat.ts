@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ChatSession, resolveChatTemplate } from '@sovereign/realizar';
 import { loadForInference } from '../model-loader.js';
-import { resolveModelArg } from '../model-ref.js';
+import { resolveModelFiles } from '../model-ref.js';
 import { type GenerationFlags, addGenerationFlags, samplingParams } from '../sampling-options.js';
 import { printTimings } from './run.js';
 
@@ -22,7 +22,7 @@ export function registerChat(program: Command, io: Io): void {
     .argument('<model>', 'model file (GGUF) or store reference (pulled when missing)')
     .option('--timings', 'print timings after each reply');
   addGenerationFlags(cmd, -1).action(async (model: string, flags: GenerationFlags & { timings?: boolean }) => {
-    const m = loadForInference(await resolveModelArg(model, { pull: true, io }), flags);
+    const m = loadForInference(await resolveModelFiles(model, { pull: true, io }), flags);
     const resolved = resolveChatTemplate(m.file, { override: flags.chatTemplate, tokenizer: m.tokenizer });
     if (resolved.warning) io.stderr.write(`apr: warning: ${resolved.warning}\n`);
     const chat = new ChatSession({

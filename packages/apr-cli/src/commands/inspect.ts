@@ -75,10 +75,13 @@ function stringOf(file: GGUFHeader, key: string): string | null {
  * Reads the header of `path` (metadata and tensor infos, never the tensor data, so a 20 GB model
  * costs a few MB of reads) and builds the inspection report. Throws the reader's typed errors on
  * bad files, including a truncated one whose tensor data would end past the end of the file.
+ * A split model's ordered shard paths report over all shards (size, tensors); `file` is the first.
  */
-export function inspectModel(path: string, options: { tensors?: boolean } = {}): InspectReport {
-  assertModelFile(path);
-  const file = readGGUFHeaderSync(path);
+export function inspectModel(paths: string | readonly string[], options: { tensors?: boolean } = {}): InspectReport {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  for (const p of list) assertModelFile(p);
+  const path = list[0];
+  const file = readGGUFHeaderSync(list.length === 1 ? path : list);
   const arch = stringOf(file, 'general.architecture');
   const types: Record<string, number> = {};
   let parameterCount = 0;

@@ -10,7 +10,7 @@ import {
 } from '@sovereign/realizar';
 import { CliError } from '../cli-error.js';
 import { type LoadedModel, loadForInference } from '../model-loader.js';
-import { resolveModelArg } from '../model-ref.js';
+import { resolveModelFiles } from '../model-ref.js';
 import { type GenerationFlags, addGenerationFlags, samplingParams } from '../sampling-options.js';
 
 interface RunFlags extends GenerationFlags {
@@ -96,7 +96,7 @@ export function registerRun(program: Command, io: Io): void {
     .option('--no-bos', 'never prepend BOS');
   addGenerationFlags(cmd, 256).action(async (model: string, flags: RunFlags) => {
     const text = await promptText(flags, io);
-    const m = loadForInference(await resolveModelArg(model, { pull: true, io }), flags);
+    const m = loadForInference(await resolveModelFiles(model, { pull: true, io }), flags);
     const warn = (s: string) => io.stderr.write(`apr: warning: ${s}\n`);
     if (program.opts().verbose) io.stderr.write(`backend: ${m.backend.name}, ${m.backend.threads} thread(s) (${m.backend.reason})\n`);
     const result = await runOnce(m, flags, text, flags.json ? () => {} : (s) => io.stdout.write(s), warn);

@@ -71,7 +71,7 @@ function layerText(s: ShowResult, kind: LayerKind, blobPath: (digest: string) =>
  */
 export function showReport(s: ShowResult, blobPath: (digest: string) => string): ShowReport {
   if (!s.modelPath) throw new CliError(`model '${s.display}' has no model layer in its manifest; remove it with 'apr rm ${s.display}'`);
-  const r = inspectModel(s.modelPath);
+  const r = inspectModel(s.modelPaths);
   return {
     name: s.display,
     id: s.id,

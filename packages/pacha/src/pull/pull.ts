@@ -1,15 +1,17 @@
 /**
  * `pull(store, ref)`: resolves the reference to a download plan, fetches every layer's blob
- * (download.ts), and writes the manifest only once every blob is committed. Events mirror
+ * (download.ts), and writes the manifest only once every blob is committed. A split GGUF (llama.cpp
+ * shards) becomes one model layer per shard, in shard order (see manifest.ts). Events mirror
  * `ollama pull`'s stream: pulling manifest → pulling <digest> (total/completed) → verifying sha256
  * digest → writing manifest → success.
  */
 import { open } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
-import { type Layer, MEDIA_TYPES, type Manifest, modelLayer } from '../manifest.js';
+import { type Layer, MEDIA_TYPES, type Manifest, modelLayers } from '../manifest.js';
 import { type ModelName, displayModelName } from '../model-name.js';
 import { type DownloadPlan, pickQuantFile, resolveSource } from '../resolve.js';
 import type { SourceRef } from '../source-ref.js';
+import { shardSiblings } from '../split-names.js';
 import type { Store } from '../store.js';
 import { type BlobRequest, type DownloadOptions, downloadBlob } from './download.js';
 import { PullError, RemoteFormatError } from './errors.js';
@@ -41,8 +43,10 @@ export interface PullResult {
   readonly name: ModelName;
   readonly display: string;
   readonly manifest: Manifest;
-  /** The GGUF blob. */
+  /** The GGUF blob (the first shard of a split model). */
   readonly modelPath: string;
+  /** Every model blob in order: one, or the shards of a split GGUF in shard order. */
+  readonly modelPaths: readonly string[];
   /** Digests fetched by this pull (the others were already stored). */
   readonly downloaded: readonly string[];
 }
@@ -52,9 +56,10 @@ type Wanted = { readonly mediaType: string; readonly req: BlobRequest } | { read
 
 const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
 
-async function getSmall(url: string, headers: Readonly<Record<string, string>>, o: PullOptions, optional: boolean): Promise<Buffer | undefined> {
+/** GETs a small body; a status in `absent` (e.g. 404) resolves to undefined instead of failing. */
+async function getSmall(url: string, headers: Readonly<Record<string, string>>, o: PullOptions, absent: readonly number[]): Promise<Buffer | undefined> {
   return withRetries(async () => {
-    const r = await openRequest(url, { headers, signal: o.signal, stallMs: o.stallMs ?? 30_000, okStatus: optional ? [403, 404, 410] : [] });
+    const r = await openRequest(url, { headers, signal: o.signal, stallMs: o.stallMs ?? 30_000, okStatus: [...absent] });
     if (r.status !== 200) {
       r.res.resume();
       return undefined;
@@ -72,49 +77,74 @@ function parseJson(bytes: Buffer | undefined, url: string): unknown {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const OPTIONAL = [403, 404, 410] as const;
+
+const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+
+/**
+ * The URLs of all shards when `url` names the first shard of a split GGUF
+ * (`<prefix>-00001-of-0000N.gguf`, N > 1, no query string); undefined otherwise.
+ */
+function shardUrls(url: string): string[] | undefined {
+  const u = new URL(url);
+  const names = u.search === '' && u.hash === '' ? shardSiblings(u.pathname) : undefined;
+  return names?.map((pathname) => Object.assign(new URL(url), { pathname }).href);
+}
 
 /** The layers a plan names (the hub listing or registry manifest is fetched here). */
 async function wantedLayers(plan: DownloadPlan, o: PullOptions): Promise<Wanted[]> {
   switch (plan.kind) {
     case 'file': {
-      const out: Wanted[] = [{ mediaType: plan.mediaType, req: { url: plan.url, headers: plan.headers } }];
-      const sig = await getSmall(`${plan.url}.sig`, plan.headers, o, true);
+      // The first shard of a split GGUF brings its siblings, named as llama.cpp names them.
+      const urls = shardUrls(plan.url) ?? [plan.url];
+      const sigBase = urls[0];
+      const out: Wanted[] = urls.map((url) => ({ mediaType: plan.mediaType, req: { url, headers: plan.headers } }));
+      const sig = await getSmall(`${sigBase}.sig`, plan.headers, o, OPTIONAL);
       if (sig) out.push({ mediaType: MEDIA_TYPES.signature, bytes: sig });
       return out;
     }
     case 'hf-quant': {
-      const list = parseJson(await getSmall(plan.listUrl, plan.headers, o, false), plan.listUrl);
+      const listing = await getSmall(plan.listUrl, plan.headers, o, plan.fallbackFile ? [404] : []);
+      if (listing === undefined && plan.fallbackFile) {
+        // No listing API (a mirror of resolve/ only): the alias's conventional single-file name.
+        o.onProgress?.({ status: `${plan.listUrl} answered 404: fetching ${plan.fallbackFile} by name` });
+        return wantedLayers({ kind: 'file', store: plan.store, url: `${plan.resolveBase}${encodePath(plan.fallbackFile)}`, mediaType: MEDIA_TYPES.model, headers: plan.headers }, o);
+      }
+      const list = parseJson(listing, plan.listUrl);
       if (!Array.isArray(list)) throw new RemoteFormatError(`${plan.listUrl}: expected a JSON array of files`);
       const files = list as Array<{ type?: string; path?: string; size?: number; lfs?: { oid?: string; size?: number } }>;
       const paths = files.filter((f) => f.type === 'file' && typeof f.path === 'string').map((f) => f.path!);
-      const picked = pickQuantFile(paths, plan.quant);
+      const repoUrl = plan.listUrl.replace(/\/tree\/main.*$/, '');
+      let picked: string[] | undefined;
+      try {
+        picked = pickQuantFile(paths, plan.quant);
+      } catch (err) {
+        throw new RemoteFormatError(`${repoUrl}: ${(err as Error).message}`);
+      }
       if (!picked) {
         const ggufs = paths.filter((p) => p.toLowerCase().endsWith('.gguf'));
         throw new PullError(
-          `no .gguf file for quant '${plan.quant}' in ${plan.listUrl.replace(/\/tree\/main.*$/, '')}; ` +
-            (ggufs.length ? `files: ${ggufs.join(', ')}` : 'the repository has no .gguf files'),
+          `no .gguf file for quant '${plan.quant}' in ${repoUrl}; ` + (ggufs.length ? `files: ${ggufs.join(', ')}` : 'the repository has no .gguf files'),
         );
       }
-      if (/-00001-of-\d{5}\.gguf$/i.test(picked)) {
-        throw new PullError(`${picked} is the first part of a split GGUF; split models are not supported yet — pick a repo or quant with a single .gguf file`);
-      }
-      const entry = files.find((f) => f.path === picked)!;
-      const oid = entry.lfs?.oid?.toLowerCase();
-      const url = `${plan.resolveBase}${picked.split('/').map(encodeURIComponent).join('/')}`;
-      const out: Wanted[] = [
-        {
+      const urls = picked.map((p) => `${plan.resolveBase}${encodePath(p)}`);
+      // One model layer per shard, in shard order, each verified against its own lfs.oid.
+      const out: Wanted[] = picked.map((p, i) => {
+        const entry = files.find((f) => f.path === p)!;
+        const oid = entry.lfs?.oid?.toLowerCase();
+        return {
           mediaType: MEDIA_TYPES.model,
-          req: { url, headers: plan.headers, digest: oid && HEX64.test(oid) ? `sha256:${oid}` : undefined, size: entry.lfs?.size ?? entry.size },
-        },
-      ];
-      if (paths.includes(`${picked}.sig`)) {
-        const sig = await getSmall(`${url}.sig`, plan.headers, o, false);
+          req: { url: urls[i], headers: plan.headers, digest: oid && HEX64.test(oid) ? `sha256:${oid}` : undefined, size: entry.lfs?.size ?? entry.size },
+        };
+      });
+      if (paths.includes(`${picked[0]}.sig`)) {
+        const sig = await getSmall(`${urls[0]}.sig`, plan.headers, o, []);
         if (sig) out.push({ mediaType: MEDIA_TYPES.signature, bytes: sig });
       }
       return out;
     }
     case 'ollama': {
-      const m = parseJson(await getSmall(plan.manifestUrl, plan.headers, o, false), plan.manifestUrl) as { layers?: unknown };
+      const m = parseJson(await getSmall(plan.manifestUrl, plan.headers, o, []), plan.manifestUrl) as { layers?: unknown };
       if (!Array.isArray(m?.layers)) throw new RemoteFormatError(`${plan.manifestUrl}: the registry manifest has no layers array`);
       return (m.layers as Array<{ mediaType?: string; digest?: string; size?: number }>).map((l, i) => {
         if (typeof l.mediaType !== 'string' || typeof l.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(l.digest) || !Number.isSafeInteger(l.size)) {
@@ -173,11 +203,14 @@ export async function pull(store: Store, ref: string | SourceRef, o: PullOptions
       else emit({ status: `pulling ${short(r.digest)}`, digest: r.digest, total: r.size, completed: r.size });
       layers.push({ mediaType: w.mediaType, digest: r.digest, size: r.size });
     }
-    const model = layers.find((l) => l.mediaType === MEDIA_TYPES.model);
-    if (!model) throw new RemoteFormatError(`${displayModelName(plan.store)}: the pulled manifest has no model layer (${MEDIA_TYPES.model})`);
     const manifest: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
+    const models = modelLayers(manifest);
+    if (models.length === 0) throw new RemoteFormatError(`${displayModelName(plan.store)}: the pulled manifest has no model layer (${MEDIA_TYPES.model})`);
     try {
-      await assertGGUFBlob(store.blobPath(model.digest), `the model layer of ${displayModelName(plan.store)}`);
+      for (const [i, m] of models.entries()) {
+        const what = models.length > 1 ? `shard ${i + 1} of ${models.length} of ${displayModelName(plan.store)}` : `the model layer of ${displayModelName(plan.store)}`;
+        await assertGGUFBlob(store.blobPath(m.digest), what);
+      }
       if (o.beforeCommitManifest && !hookRan) await o.beforeCommitManifest(manifest, (d) => store.blobPath(d));
       hookRan = true;
     } catch (err) {
@@ -190,7 +223,8 @@ export async function pull(store: Store, ref: string | SourceRef, o: PullOptions
     const missing = await store.commitManifest(plan.store, layers);
     if (missing.length === 0) {
       emit({ status: 'success' });
-      return { name: plan.store, display: displayModelName(plan.store), manifest, modelPath: store.blobPath(modelLayer(manifest)!.digest), downloaded };
+      const modelPaths = models.map((m) => store.blobPath(m.digest));
+      return { name: plan.store, display: displayModelName(plan.store), manifest, modelPath: modelPaths[0], modelPaths, downloaded };
     }
     if (round >= 2) throw new PullError(`blobs ${missing.join(', ')} keep disappearing during the pull (another apr rm/gc?); pull again`);
   }

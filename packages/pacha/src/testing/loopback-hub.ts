@@ -62,6 +62,8 @@ export interface HubOptions {
   readonly lfs?: boolean;
   /** Host name in redirects to /cdn (e.g. 'localhost', to make the CDN another host than 127.0.0.1). */
   readonly cdnHost?: string;
+  /** Answer 404 to tree listings (a mirror that serves `resolve/` but not the hub's API). */
+  readonly noListing?: boolean;
 }
 
 /** One request the hub saw. */
@@ -263,6 +265,7 @@ export async function startLoopbackHub(o: HubOptions = {}): Promise<LoopbackHub>
       return;
     }
     if ((m = /^\/api\/models\/([^/]+)\/([^/]+)\/tree\/main$/.exec(path))) {
+      if (o.noListing) return json(res, 404, { error: 'Not Found' });
       const prefix = `${m[1]}/${m[2]}/`;
       const list = Object.entries(o.files ?? {})
         .filter(([k]) => k.startsWith(prefix))

@@ -70,3 +70,11 @@ export class GGUFWriteError extends GGUFError {
 export class GGUFSegmentError extends GGUFError {
   override name = 'GGUFSegmentError';
 }
+
+/**
+ * The shards of a split GGUF (llama.cpp's `gguf-split` format) do not form one model: a shard
+ * missing, given out of order or twice, a wrong `split.*` key, or a tensor in two shards.
+ */
+export class GGUFSplitError extends GGUFFormatError {
+  override name = 'GGUFSplitError';
+}

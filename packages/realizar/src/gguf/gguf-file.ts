@@ -6,6 +6,7 @@
 import { GGUFSegmentError } from './gguf-errors.js';
 import { GGUFHeader, type GGUFHeaderInit } from './gguf-header.js';
 import type { GGUFSegment } from './gguf-segments.js';
+import { GGUF_SPLIT_KEYS } from './gguf-split.js';
 import type { GGUFTensorInfo, GGUFWriteSpec } from './gguf-types.js';
 
 export { describeValue } from './gguf-header.js';
@@ -42,8 +43,9 @@ export class GGUFFile extends GGUFHeader<GGUFTensorInfo> {
    */
   get bytes(): Uint8Array {
     if (!this.isSingleBuffer) {
+      const why = this.isSplit ? `a split model of ${this.shards.length} shard files` : 'it is larger than one segment';
       throw new GGUFSegmentError(
-        `file.bytes: the file was loaded in ${this.segments.length} segments (it is larger than one segment), so no buffer holds all ` +
+        `file.bytes: the file was loaded in ${this.segments.length} segments (${why}), so no buffer holds all ` +
           `of it; read tensor data through tensor(name).data or file.segments`,
         { field: 'file.bytes', expected: 'a file loaded in one buffer', actual: `${this.segments.length} segments`, source: this.source },
       );
@@ -54,13 +56,15 @@ export class GGUFFile extends GGUFHeader<GGUFTensorInfo> {
   /**
    * The input to re-write this file: same version, alignment, metadata (in order) and tensors (in
    * order, with their zero-copy data). `writeGGUF(file.toWriteSpec())` reproduces a file written
-   * with ggml's layout (tensors packed in order, each padded to the alignment) byte for byte.
+   * with ggml's layout (tensors packed in order, each padded to the alignment) byte for byte. A
+   * split model gives one unsplit file: all tensors, and the metadata without the `split.*` keys
+   * (which would make readers look for shards).
    */
   toWriteSpec(): GGUFWriteSpec {
     return {
       version: this.version === 2 ? 2 : 3,
       alignment: this.alignment,
-      metadata: this.metadata,
+      metadata: this.isSplit ? [...this.metadata].filter(([k]) => !GGUF_SPLIT_KEYS.includes(k)) : this.metadata,
       tensors: this.tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: t.data })),
     };
   }

@@ -11,8 +11,10 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ByteCursor } from './gguf-cursor.js';
+import { GGUFSplitError } from './gguf-errors.js';
 import { GGUFHeader, type GGUFHeaderInit } from './gguf-header.js';
 import { parseGGUFHeader } from './gguf-reader.js';
+import { findSplitSiblings, mergeSplitHeaders, parseSplitPath, splitKeysOf } from './gguf-split.js';
 import {
   type GGUFAsyncByteSource,
   type GGUFByteSource,
@@ -92,30 +94,72 @@ export async function readHeaderInit(src: GGUFAsyncByteSource, label: string, op
   }
 }
 
-/**
- * Reads the header (metadata and tensor infos) of the GGUF file at `path`, or of a byte source,
- * without reading tensor data. Validates as `openGGUF` does, with the same error classes and
- * messages; a tensor whose data would end past the end of the file is a `GGUFTruncatedError`
- * naming it.
- */
-export function readGGUFHeaderSync(input: string | GGUFByteSource, options: ReadGGUFHeaderOptions = {}): GGUFHeader {
-  if (typeof input !== 'string') return new GGUFHeader(readHeaderInitSync(input, options.source ?? '<source>', options));
-  const fd = openSync(input, 'r');
+function firstOf(paths: readonly string[]): string {
+  if (paths.length === 0) throw new GGUFSplitError('shard list: empty; give at least one GGUF path', { field: 'shard list', expected: '>= 1 path', actual: '0 paths' });
+  return paths[0];
+}
+
+function headerOfPathSync(path: string, label: string, options: ReadGGUFHeaderOptions): GGUFHeaderInit {
+  const fd = openSync(path, 'r');
   try {
-    return new GGUFHeader(readHeaderInitSync(fdSource(fd, fstatSync(fd).size), options.source ?? input, options));
+    return readHeaderInitSync(fdSource(fd, fstatSync(fd).size), label, options);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Async {@link readGGUFHeaderSync}: file reads do not block the event loop. */
-export async function readGGUFHeader(input: string | GGUFAsyncByteSource, options: ReadGGUFHeaderOptions = {}): Promise<GGUFHeader> {
-  if (typeof input !== 'string') return new GGUFHeader(await readHeaderInit(input, options.source ?? '<source>', options));
-  const fh = await open(input, 'r');
+async function headerOfPath(path: string, label: string, options: ReadGGUFHeaderOptions): Promise<GGUFHeaderInit> {
+  const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    return new GGUFHeader(await readHeaderInit(fileHandleSource(fh, size), options.source ?? input, options));
+    return await readHeaderInit(fileHandleSource(fh, size), label, options);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The other shard paths whose headers belong with `first` (read from `input`): for one path, the
+ * siblings when it is the first shard of a split model named as llama.cpp names shards (else none:
+ * the first shard alone); for a list, the rest of it.
+ */
+function otherShards(input: string | readonly string[], first: GGUFHeaderInit): readonly string[] | undefined {
+  if (typeof input !== 'string') return input.length === 1 && !splitKeysOf(first) ? undefined : input.slice(1);
+  const keys = splitKeysOf(first);
+  if (!keys || keys.no !== 0 || !parseSplitPath(input)) return undefined;
+  return findSplitSiblings(input, keys.count).slice(1);
+}
+
+/**
+ * Reads the header (metadata and tensor infos) of the GGUF file at `path`, or of a byte source,
+ * without reading tensor data. Validates as `openGGUF` does, with the same error classes and
+ * messages; a tensor whose data would end past the end of the file is a `GGUFTruncatedError`
+ * naming it. A split model given as the ordered list of its shard paths, or as its first shard
+ * named `<prefix>-00001-of-0000N.gguf` with the siblings beside it, has every shard's header read
+ * and merged (checked as `openGGUF` checks them): the tensors and `fileSize` are then those of all
+ * shards. A first shard under another name (a store blob) gives its own header alone.
+ */
+export function readGGUFHeaderSync(input: string | readonly string[] | GGUFByteSource, options: ReadGGUFHeaderOptions = {}): GGUFHeader {
+  if (typeof input !== 'string' && !Array.isArray(input)) return new GGUFHeader(readHeaderInitSync(input as GGUFByteSource, options.source ?? '<source>', options));
+  const paths = input as string | readonly string[];
+  const firstPath = typeof paths === 'string' ? paths : firstOf(paths);
+  const first = headerOfPathSync(firstPath, options.source ?? firstPath, options);
+  const rest = otherShards(paths, first);
+  if (!rest) return new GGUFHeader(first);
+  return new GGUFHeader(mergeSplitHeaders([first, ...rest.map((p) => headerOfPathSync(p, p, options))]));
+}
+
+/** Async {@link readGGUFHeaderSync}: file reads do not block the event loop. */
+export async function readGGUFHeader(input: string | readonly string[] | GGUFAsyncByteSource, options: ReadGGUFHeaderOptions = {}): Promise<GGUFHeader> {
+  if (typeof input !== 'string' && !Array.isArray(input)) {
+    return new GGUFHeader(await readHeaderInit(input as GGUFAsyncByteSource, options.source ?? '<source>', options));
+  }
+  const paths = input as string | readonly string[];
+  const firstPath = typeof paths === 'string' ? paths : firstOf(paths);
+  const first = await headerOfPath(firstPath, options.source ?? firstPath, options);
+  const rest = otherShards(paths, first);
+  if (!rest) return new GGUFHeader(first);
+  const shards = [first];
+  for (const p of rest) shards.push(await headerOfPath(p, p, options));
+  return new GGUFHeader(mergeSplitHeaders(shards));
 }

@@ -4,6 +4,7 @@
  * `readGGUFHeader` returns it alone, read from the first few MB of a file of any size.
  */
 import { GGUFKeyError } from './gguf-errors.js';
+import type { GGUFShardInfo } from './gguf-split.js';
 import { type GGUFArray, type GGUFArrayItems, type GGUFTensorDesc, type GGUFValue, GGUFValueType, valueTypeName } from './gguf-types.js';
 
 /** What the reader hands to {@link GGUFHeader}'s constructor. */
@@ -18,6 +19,8 @@ export interface GGUFHeaderInit<T extends GGUFTensorDesc = GGUFTensorDesc> {
   /** Byte offset of each KV pair's key, for error messages. */
   readonly keyOffsets: Map<string, number>;
   readonly tensors: readonly T[];
+  /** Split models: the shard files in order (`fileSize` is then their sum). Absent for a single file. */
+  readonly shards?: readonly GGUFShardInfo[];
 }
 
 const INTEGER_TYPES = new Set<GGUFValueType>([
@@ -54,12 +57,18 @@ export class GGUFHeader<T extends GGUFTensorDesc = GGUFTensorDesc> {
   readonly alignment: number;
   /** Byte offset of the data section from the start of the file. */
   readonly dataOffset: number;
-  /** Size of the input in bytes. */
+  /** Size of the input in bytes (of all shards, for a split model). */
   readonly fileSize: number;
   /** Metadata in file order, values tagged with their on-disk type. */
   readonly metadata: Map<string, GGUFValue>;
-  /** Tensors in file order. */
+  /** Tensors in file order (shard by shard, for a split model). */
   readonly tensors: readonly T[];
+  /**
+   * The files the model was read from, in order: one entry for a single file, one per shard for a
+   * split model (`gguf-split.ts`). `source`, `version`, `alignment`, `dataOffset` and `metadata`
+   * are the first file's.
+   */
+  readonly shards: readonly GGUFShardInfo[];
   private readonly byName: Map<string, T>;
   private readonly keyOffsets: Map<string, number>;
 
@@ -71,8 +80,14 @@ export class GGUFHeader<T extends GGUFTensorDesc = GGUFTensorDesc> {
     this.fileSize = init.fileSize;
     this.metadata = init.metadata;
     this.tensors = init.tensors;
+    this.shards = init.shards ?? [{ source: init.source, fileSize: init.fileSize, dataOffset: init.dataOffset, tensorCount: init.tensors.length }];
     this.keyOffsets = init.keyOffsets;
     this.byName = new Map(init.tensors.map((t) => [t.name, t]));
+  }
+
+  /** True when the model was read from several shard files. */
+  get isSplit(): boolean {
+    return this.shards.length > 1;
   }
 
   /** The tensor called `name`, or undefined. */

@@ -8,7 +8,7 @@
 import { type GGMLType, findDType, allDTypes } from '@sovereign/trueno';
 import { ByteCursor } from './gguf-cursor.js';
 import { GGUFFormatError, GGUFTruncatedError, GGUFVersionError } from './gguf-errors.js';
-import { GGUFFile } from './gguf-file.js';
+import { GGUFFile, type GGUFFileInit } from './gguf-file.js';
 import type { GGUFHeaderInit } from './gguf-header.js';
 import {
   alignUp,
@@ -42,9 +42,14 @@ const MIN_TENSOR_INFO_BYTES = 32;
  * never another error type. Tensor `data` are views of `bytes` (`data.buffer === bytes.buffer`).
  */
 export function readGGUF(bytes: Uint8Array, options: ReadGGUFOptions = {}): GGUFFile {
+  return new GGUFFile(readGGUFInit(bytes, options));
+}
+
+/** {@link readGGUF}'s parse, before the {@link GGUFFile} is built (the split loader merges these). */
+export function readGGUFInit(bytes: Uint8Array, options: ReadGGUFOptions = {}): GGUFFileInit {
   const header = parseGGUFHeader(new ByteCursor(bytes, options.source), options.source ?? '<buffer>');
   const tensors = header.tensors.map((t): GGUFTensorInfo => ({ ...t, data: bytes.subarray(t.fileOffset, t.fileOffset + t.byteSize) }));
-  return new GGUFFile({ ...header, tensors, segments: [{ fileOffset: 0, bytes }] });
+  return { ...header, tensors, segments: [{ fileOffset: 0, bytes }] };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface GGUFSegment {
   /** File offset of `bytes[0]`. */
   readonly fileOffset: number;
   readonly bytes: Uint8Array;
+  /** Split models only: the 0-based shard file the bytes come from (`fileOffset` is in that file). */
+  readonly shard?: number;
 }
 
 /** A planned segment: the file range `[start, end)` and the indices of the tensors it holds. */

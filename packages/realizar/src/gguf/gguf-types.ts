@@ -100,6 +100,11 @@ export interface GGUFTensorDesc {
   readonly fileOffset: number;
   /** Bytes of tensor data: `nElements / blockSize * typeSize`. */
   readonly byteSize: number;
+  /**
+   * Split models only: the 0-based index of the shard file holding the tensor (`offset` and
+   * `fileOffset` are then relative to that shard); absent for a single-file model.
+   */
+  readonly shard?: number;
 }
 
 /** One tensor of a loaded file. `data` is a view into the file's bytes, never a copy. */

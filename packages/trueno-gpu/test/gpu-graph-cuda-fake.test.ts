@@ -90,6 +90,8 @@ describe.skipIf(skipReason !== undefined)('decode-step graphs on the fake libcud
     expect(replay).toHaveBeenCalledTimes(positions.length);
     expect(ctx.resources.graphs).toBe(2);
     expect(ctx.resources.pinned).toBe(1); // the staging area's host side
+    // Each step's argmax read drained the device: the NULL stream holds no replay's buffers.
+    expect(ctx.defaultStream.pendingHostBuffers).toBe(0);
     const s = be.stats();
     expect(s.graphs).toMatchObject({ enabled: true, misses: 2, hits: positions.length - 2, eagerSteps: 0 });
     expect(s.launches).toBe(0); // nothing launched one by one: every kernel ran inside a graph

@@ -100,7 +100,13 @@ export class CudaDevice implements GpuDevice {
   download(dst: ArrayBufferView, src: DeviceAddress): void {
     if (dst.byteLength > 0) {
       this.ctx.copyToHost(dst, BigInt(src));
-      this.asyncQueued = false; // a synchronous device→host copy returns after all earlier work
+      if (this.asyncQueued) {
+        // A synchronous device→host copy on the NULL stream returns after all earlier work:
+        // the staging copies and replays queued there are done, and the stream may let go of
+        // the host buffers it keeps for them (one entry per replay otherwise, until a sync).
+        this.asyncQueued = false;
+        this.ctx.defaultStream.settled();
+      }
     }
   }
 

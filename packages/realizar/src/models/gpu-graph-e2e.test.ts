@@ -129,4 +129,32 @@ describe('decode steps as graphs on the emulated GPU', () => {
     expect(g.misses + g.hits).toBe(7); // b's one-token prompt is a step too
     expect(g.hits).toBeGreaterThan(0);
   });
+
+  it('a batch runner decoding two sequences together replays its steps and matches ref', () => {
+    const { file } = testModel(SPEC);
+    const run = (be: Backend): number[] => {
+      const r = loadModel(file, { backend: be }).createBatchRunner({ sequences: 2, contextLength: 16, maxRows: 8 });
+      r.clear();
+      r.add(0, PROMPT, 0, 3, true); // prompt chunks: not a decode step
+      r.add(1, PROMPT, 1, 4, true);
+      r.run();
+      const vocab = SPEC.vocab;
+      let t = [refBackend.argmax(r.logitsOf(0), vocab), refBackend.argmax(r.logitsOf(1), vocab)];
+      const out = [...t];
+      for (let i = 0; i < 4; i++) {
+        r.clear();
+        r.add(0, t, 0, 1, true); // one token per sequence: a decode step of the batch
+        r.add(1, t, 1, 1, true);
+        r.run();
+        t = [refBackend.argmax(r.logitsOf(0), vocab), refBackend.argmax(r.logitsOf(1), vocab)];
+        out.push(...t);
+      }
+      return out;
+    };
+    const want = run(refBackend);
+    const be = emu({ graphs: true });
+    expect(run(be)).toEqual(want);
+    // Lengths 4..7 and 5..8: buckets 4 then 8 for sequence 0, 8 for sequence 1.
+    expect(be.stats().graphs).toMatchObject({ misses: 2, hits: 2, eagerSteps: 0 });
+  });
 });

@@ -437,7 +437,7 @@ export class GpuBackend implements Backend {
   /** Device address of a per-call input: in the step's staging area while recording, else in a shadowed slot. */
   private perToken(slot: string, values: ArrayLike<number>, n: number): DeviceAddress {
     if (this.steps.deferring) {
-      const at = this.steps.staging.u32s(slot, values, n);
+      const at = this.steps.staging.u32s(values, n);
       if (at !== undefined) return at;
       this.steps.flush('staging full');
     }

@@ -5,9 +5,10 @@
  * step runs eagerly) moves it to the device side, which the kernels read. Kernel parameters only
  * hold addresses inside the area, so they are the same every token and a graph can bake them in.
  *
- * Regions are handed out in op order from offset 0 each step, so equal op sequences get equal
- * offsets. A named region reused within a step (every layer's RoPE reads the same positions)
- * is shared when its bytes are equal. When a step needs more than the area holds, the region
+ * Regions are handed out in op order from offset 0 each step, one per call, never shared by
+ * value: equal op sequences get equal offsets whatever the values (two sequences of a batch at
+ * equal positions must not change the layout, or the step would not match its graph). A layer's
+ * few u32 regions cost 16 bytes each. When a step needs more than the area holds, the region
  * call returns undefined (the backend then runs the rest of the step eagerly) and the next
  * {@link StepStaging.begin} reallocates at twice the size asked.
  */
@@ -18,11 +19,6 @@ const INITIAL_BYTES = 32 << 10;
 /** Region alignment (the kernels load rows with 16-byte vector loads). */
 const ALIGN = 16;
 
-interface Named {
-  readonly offset: number;
-  readonly n: number;
-}
-
 /** The staging area of one backend (see the module comment). */
 export class StepStaging {
   /** Bytes written this step (the copy's length). */
@@ -30,7 +26,6 @@ export class StepStaging {
   private area: DeviceStaging | undefined;
   private u32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  private readonly named = new Map<string, Named>();
   private want = INITIAL_BYTES;
 
   constructor(private readonly device: GpuDevice) {}
@@ -58,19 +53,15 @@ export class StepStaging {
     }
     this.device.stagingIdle();
     this.used = 0;
-    this.named.clear();
     return moved;
   }
 
-  /** `values[0..n)` as u32 in region `name`; its device address, or undefined when the area is full. */
-  u32s(name: string, values: ArrayLike<number>, n: number): DeviceAddress | undefined {
-    const prev = this.named.get(name);
-    if (prev && prev.n === n && this.holds(prev.offset, values, n)) return this.current.addr + prev.offset;
+  /** `values[0..n)` as u32 in a new region; its device address, or undefined when the area is full. */
+  u32s(values: ArrayLike<number>, n: number): DeviceAddress | undefined {
     const off = this.region(4 * n);
     if (off === undefined) return undefined;
     const at = off >> 2;
     for (let i = 0; i < n; i++) this.u32[at + i] = values[i];
-    this.named.set(name, { offset: off, n });
     return this.current.addr + off;
   }
 
@@ -95,11 +86,5 @@ export class StepStaging {
     }
     this.used = off + bytes;
     return off;
-  }
-
-  private holds(offset: number, values: ArrayLike<number>, n: number): boolean {
-    const at = offset >> 2;
-    for (let i = 0; i < n; i++) if (this.u32[at + i] !== values[i] >>> 0) return false;
-    return true;
   }
 }

@@ -12,8 +12,10 @@ import { launch } from '../emu/test-launch.js';
 import { describePtxas } from '../kernels/ops-test-support.js';
 import { contextBucket, decodeSplitPlan } from './decode-split-plan.js';
 import { createEmuBackend } from './emu-backend.js';
-import type { EmuDevice } from './emu-device.js';
+import { EmuDevice } from './emu-device.js';
 import type { DeviceLaunch } from './gpu-device.js';
+import { TransferCounter } from './gpu-stats.js';
+import { ParamSlots } from './param-slots.js';
 import { buildCopyB32, copyB32Launch } from './staging-copy-kernel.js';
 import { sameLaunches } from './step-graphs.js';
 
@@ -151,5 +153,19 @@ describe('bracketed steps on the emulated device', () => {
     expect(sameLaunches(a, [{ ...a[0], grid: [2, 1, 1] }])).toBe(false);
     expect(sameLaunches(a, [{ ...a[0], kernel: buildCopyB32({ sm: 'sm_80' }) }])).toBe(false);
     expect(sameLaunches(a, [...a, ...a])).toBe(false);
+  });
+});
+
+describe('param slots while a step defers its launches', () => {
+  it('a slot that grows keeps its old memory until release (a pending launch may still name it)', () => {
+    const dev = new EmuDevice({ bytes: 1 << 20 });
+    const slots = new ParamSlots(dev, new TransferCounter());
+    const a = slots.scratch('part', 256);
+    slots.hold();
+    const b = slots.scratch('part', 1024);
+    expect(b).not.toBe(a);
+    expect(dev.alloc(256)).not.toBe(a); // still held: not on the free list
+    slots.release();
+    expect(dev.alloc(256)).toBe(a); // freed now (first fit)
   });
 });

@@ -28,6 +28,9 @@ export interface BatchRunnerOptions {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Runners made so far: each gets its own decode-step key for the backend's step graphs. */
+let runnerCount = 0;
+
 /** A fixed set of sequences run together. Create with `Model.createBatchRunner`. */
 export class BatchRunner {
   readonly sequences: number;
@@ -47,6 +50,8 @@ export class BatchRunner {
   private readonly rows: Float32Array[];
   private readonly inBatch: Uint8Array;
   private nOut = 0;
+  /** Shape key of this runner's decode steps (Backend.stepBegin); the batch's composition is in the launches. */
+  private readonly stepKey = `batch-runner#${++runnerCount}`;
 
   constructor(
     private readonly model: ModelParts,
@@ -136,7 +141,15 @@ export class BatchRunner {
   run(): void {
     const b = this.batch;
     if (b.nTok === 0) return;
-    this.arch.forward(this.model, this.state, b);
+    // One token per sequence is a decode step: a device backend may replay it as one recorded graph.
+    const be = this.model.backend;
+    const step = b.nTok === b.nSeg && be.stepBegin !== undefined;
+    if (step) be.stepBegin!(this.stepKey);
+    try {
+      this.arch.forward(this.model, this.state, b);
+    } finally {
+      if (step) be.stepEnd!();
+    }
     for (let seq = 0; seq < this.sequences; seq++) if (this.inBatch[seq]) this.positions[seq] += this.seqSegs[seq].nTok;
   }
 

@@ -65,6 +65,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const NO_FORWARD_OPTIONS: ForwardOptions = Object.freeze({});
 /** forwardGreedy's options: the logits stay where the backend computed them. */
 const GREEDY_ON_DEVICE: ForwardOptions = Object.freeze({ deviceLogits: true });
+/** Sessions made so far: each gets its own decode-step key for the backend's step graphs. */
+let sessionCount = 0;
 
 /** One sequence: KV cache, activations and position. Create with `Model.createSession`. */
 export class Session {
@@ -80,6 +82,8 @@ export class Session {
   /** The batch's only segment: this sequence. */
   private readonly seg: BatchSegment;
   private readonly profiler: BrickProfiler | undefined;
+  /** Shape key of this session's one-token steps (Backend.stepBegin): its buffers are its own. */
+  private readonly stepKey = `session#${++sessionCount}`;
 
   constructor(
     private readonly model: ModelParts,
@@ -141,25 +145,33 @@ export class Session {
     const seg = this.seg;
     b.onLayer = opts.onLayer;
     b.profiler = opts.profiler ?? this.profiler;
-    for (let start = 0; start < n; start += this.maxBatch) {
-      const nTok = Math.min(this.maxBatch, n - start);
-      this.act.ensure(nTok);
-      for (let i = 0; i < nTok; i++) this.act.ids[i] = tokens[start + i];
-      b.nTok = nTok;
-      seg.nTok = nTok;
-      seg.pos0 = this.pos;
-      seg.outputs = all ? 'all' : start + nTok === n ? 'last' : 'none';
-      b.logits = all ? out.subarray(start * vocabSize, (start + nTok) * vocabSize) : out;
-      b.hidden = opts.hidden === undefined ? undefined : opts.hidden.subarray(start * dim, (start + nTok) * dim);
-      this.arch.forward(this.model, this.state, b);
-      this.pos += nTok;
+    // A one-token pass is a decode step: a device backend may replay it as one recorded graph.
+    const be = this.model.backend;
+    const step = n === 1 && be.stepBegin !== undefined;
+    if (step) be.stepBegin!(this.stepKey);
+    try {
+      for (let start = 0; start < n; start += this.maxBatch) {
+        const nTok = Math.min(this.maxBatch, n - start);
+        this.act.ensure(nTok);
+        for (let i = 0; i < nTok; i++) this.act.ids[i] = tokens[start + i];
+        b.nTok = nTok;
+        seg.nTok = nTok;
+        seg.pos0 = this.pos;
+        seg.outputs = all ? 'all' : start + nTok === n ? 'last' : 'none';
+        b.logits = all ? out.subarray(start * vocabSize, (start + nTok) * vocabSize) : out;
+        b.hidden = opts.hidden === undefined ? undefined : opts.hidden.subarray(start * dim, (start + nTok) * dim);
+        this.arch.forward(this.model, this.state, b);
+        this.pos += nTok;
+      }
+    } finally {
+      if (step) be.stepEnd!();
     }
     b.onLayer = undefined;
     b.profiler = undefined;
     b.hidden = undefined;
     // A device backend computed the logits on the device: make them current on the host (one copy
     // of the vocabulary row) unless the caller reads them through the backend.
-    if (all || opts.deviceLogits !== true) this.model.backend.download?.(out);
+    if (all || opts.deviceLogits !== true) be.download?.(out);
     return out;
   }
 
@@ -172,7 +184,14 @@ export class Session {
   forwardGreedy(tokens: ArrayLike<number>): number {
     const be = this.model.backend;
     if (be.download === undefined) return sampleGreedy(this.forward(tokens));
-    return be.argmax(this.forward(tokens, GREEDY_ON_DEVICE), this.model.config.vocabSize);
+    // The step's bracket takes in the argmax: a recorded decode step ends at its token index.
+    const step = tokens.length === 1 && be.stepBegin !== undefined;
+    if (step) be.stepBegin!(this.stepKey);
+    try {
+      return be.argmax(this.forward(tokens, GREEDY_ON_DEVICE), this.model.config.vocabSize);
+    } finally {
+      if (step) be.stepEnd!();
+    }
   }
 
   /**

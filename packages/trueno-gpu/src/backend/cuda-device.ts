@@ -3,22 +3,23 @@
  * on the NULL stream, and kernels emitted as PTX for the device's SM (`emitModule(sm, [kernel])`),
  * JIT-loaded once per kernel object and cached with their function handle.
  *
- * CUDA graphs are not used yet. What a replayable decode step has already: positions, KV-store
- * rows and attention lengths reach the kernels through device tables (ParamSlots), so a decode
- * step's kernel parameters are the same every token. What it lacks: (1) the backend is driven
- * one op at a time from JS, so capture would need a "record this step's launches, replay while
- * the op sequence matches" layer; (2) the per-token inputs are synchronous copies on the NULL
- * stream, which cannot be captured (they would have to precede the graph launch from pinned
- * memory); (3) the split-K plan's grid grows with the context, so a graph holds only while the
- * split count is unchanged. None of this can be tested without a GPU (the fake libcuda records
- * calls but runs no kernels), so it is left for a machine that has one.
+ * CUDA graphs (step-graphs.ts decides what to record): {@link CudaDevice.captureGraph} captures a
+ * recorded decode step on a private non-blocking stream — the staging copy from pinned host
+ * memory (cuMemcpyHtoDAsync, a memcpy node that reads the pinned buffer at every replay) then the
+ * launches — and instantiates it; replays are one cuGraphLaunch on the NULL stream, ordered with
+ * the eager launches and the synchronous copies. Kernels are JIT-loaded and parameters packed
+ * before the capture begins, so nothing synchronous happens while the stream is capturing.
+ * Staging copies and replays are asynchronous: {@link CudaDevice.stagingIdle} waits for them
+ * (only when one is queued and no synchronous read has drained the device since) before JS
+ * rewrites the pinned buffer.
  */
-import { CudaContext, type CudaFunction } from '../driver/cuda-context.js';
+import { CudaContext, type CudaFunction, type PinnedHostBuffer } from '../driver/cuda-context.js';
+import type { CudaStream, LaunchConfig } from '../driver/cuda-stream.js';
 import type { KernelParam } from '../driver/kernel-params.js';
 import { loadCudaDriver } from '../driver/load-cuda-driver.js';
 import type { DeviceBuffer } from '../driver/device-memory.js';
 import { type Kernel, type SmTarget, emitModule } from '../ptx/kernel.js';
-import { type DeviceAddress, type DeviceLaunch, type GpuDevice, GpuDeviceError, smTargetFor } from './gpu-device.js';
+import { type DeviceAddress, type DeviceGraph, type DeviceLaunch, type DeviceStaging, type GpuDevice, GpuDeviceError, smTargetFor } from './gpu-device.js';
 
 /** Result of {@link openCudaDevice}: a device, or why there is none. */
 export type CudaDeviceOpen = { readonly device: CudaDevice } | { readonly device: null; readonly reason: string };
@@ -58,6 +59,11 @@ export class CudaDevice implements GpuDevice {
   readonly jit = { modules: 0, ms: 0 };
   private readonly buffers = new Map<DeviceAddress, DeviceBuffer>();
   private readonly functions = new WeakMap<Kernel, CudaFunction>();
+  private readonly pinned = new Map<DeviceAddress, PinnedHostBuffer>();
+  /** The stream graphs are captured on (created on first capture). */
+  private captureStream: CudaStream | undefined;
+  /** An asynchronous staging copy or graph replay was queued since the device last drained. */
+  private asyncQueued = false;
 
   constructor(readonly ctx: CudaContext) {
     const cc = ctx.device.computeCapability;
@@ -92,7 +98,16 @@ export class CudaDevice implements GpuDevice {
   }
 
   download(dst: ArrayBufferView, src: DeviceAddress): void {
-    if (dst.byteLength > 0) this.ctx.copyToHost(dst, BigInt(src));
+    if (dst.byteLength > 0) {
+      this.ctx.copyToHost(dst, BigInt(src));
+      if (this.asyncQueued) {
+        // A synchronous device→host copy on the NULL stream returns after all earlier work:
+        // the staging copies and replays queued there are done, and the stream may let go of
+        // the host buffers it keeps for them (one entry per replay otherwise, until a sync).
+        this.asyncQueued = false;
+        this.ctx.defaultStream.settled();
+      }
+    }
   }
 
   copy(dst: DeviceAddress, src: DeviceAddress, bytes: number): void {
@@ -115,23 +130,88 @@ export class CudaDevice implements GpuDevice {
   }
 
   launch(l: DeviceLaunch): void {
+    const { fn, config } = this.prepare(l);
+    this.ctx.launch(fn, config);
+  }
+
+  synchronize(): void {
+    this.ctx.synchronize();
+    this.asyncQueued = false;
+  }
+
+  get graphUnavailable(): string | null {
+    const f = this.ctx.driver.features;
+    if (!f.graphs) return 'the CUDA driver lacks the stream-capture / graph entry points (update the NVIDIA driver)';
+    if (!f.pinnedHost) return 'the CUDA driver lacks pinned host memory (cuMemAllocHost_v2), which captured staging copies read';
+    return null;
+  }
+
+  allocStaging(bytes: number): DeviceStaging {
+    const pinned = this.ctx.allocHost(bytes);
+    let addr: DeviceAddress;
+    try {
+      addr = this.alloc(bytes);
+    } catch (e) {
+      pinned.dispose();
+      throw e;
+    }
+    this.pinned.set(addr, pinned);
+    return { host: new Uint8Array(pinned.buffer), addr, bytes };
+  }
+
+  freeStaging(s: DeviceStaging): void {
+    const pinned = this.pinned.get(s.addr);
+    if (!pinned) throw new GpuDeviceError(`freeStaging(0x${s.addr.toString(16)}): not staging memory of this device, or freed twice`);
+    this.stagingIdle(); // no queued copy may still read the pinned buffer
+    this.pinned.delete(s.addr);
+    pinned.dispose();
+    this.free(s.addr);
+  }
+
+  stage(s: DeviceStaging, bytes: number): void {
+    if (bytes === 0) return;
+    this.ctx.defaultStream.copyToDeviceAsync(BigInt(s.addr), s.host.subarray(0, bytes));
+    this.asyncQueued = true;
+  }
+
+  stagingIdle(): void {
+    if (this.asyncQueued) this.synchronize();
+  }
+
+  captureGraph(staging: DeviceStaging, stagingBytes: number, launches: readonly DeviceLaunch[]): DeviceGraph {
+    if (!this.pinned.has(staging.addr)) throw new GpuDeviceError('captureGraph: the staging memory was freed');
+    // JIT and packing first: a synchronous driver call during a global-mode capture invalidates it.
+    const prepared = launches.map((l) => this.prepare(l));
+    this.captureStream ??= this.ctx.createStream({ nonBlocking: true });
+    const graph = this.ctx.capture(this.captureStream, (s) => {
+      if (stagingBytes > 0) s.copyToDeviceAsync(BigInt(staging.addr), staging.host.subarray(0, stagingBytes));
+      for (const p of prepared) s.launch(p.fn, p.config);
+    });
+    return {
+      nodes: launches.length + (stagingBytes > 0 ? 1 : 0),
+      launch: () => {
+        graph.launch(this.ctx.defaultStream);
+        this.asyncQueued = true;
+      },
+      dispose: () => graph.dispose(),
+    };
+  }
+
+  dispose(): void {
+    this.pinned.clear(); // freed by the context's dispose, after its synchronize
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+    this.ctx.dispose();
+  }
+
+  private prepare(l: DeviceLaunch): { fn: CudaFunction; config: LaunchConfig } {
     const fn = this.function(l.kernel);
     const params: KernelParam[] = l.kernel.params.map((p) => {
       const v = l.params[p.name];
       if (v === undefined) throw new GpuDeviceError(`kernel ${l.kernel.name}: parameter '${p.name}' has no value`);
       return { type: p.type, value: p.type === 'u64' ? BigInt(v) : v };
     });
-    this.ctx.launch(fn, { grid: l.grid, block: l.block, sharedBytes: l.sharedBytes ?? 0, params });
-  }
-
-  synchronize(): void {
-    this.ctx.synchronize();
-  }
-
-  dispose(): void {
-    for (const b of this.buffers.values()) b.dispose();
-    this.buffers.clear();
-    this.ctx.dispose();
+    return { fn, config: { grid: l.grid, block: l.block, sharedBytes: l.sharedBytes ?? 0, params } };
   }
 
   private function(k: Kernel): CudaFunction {

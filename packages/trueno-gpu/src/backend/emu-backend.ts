@@ -3,11 +3,10 @@
  * For tests and for debugging a kernel path on a machine without a GPU (slow: ~2·10^7 emulated
  * instructions per second). Not a registry backend name: create it explicitly.
  */
-import type { Backend } from '@sovereign/trueno';
 import { EmuDevice, type EmuDeviceOptions } from './emu-device.js';
-import { GpuBackend } from './gpu-backend.js';
+import { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
 
 /** A {@link GpuBackend} named `emu` over a new {@link EmuDevice}. */
-export function createEmuBackend(opts: EmuDeviceOptions & { readonly cpu?: Backend } = {}): GpuBackend {
-  return new GpuBackend(new EmuDevice(opts), { name: 'emu', cpu: opts.cpu });
+export function createEmuBackend(opts: EmuDeviceOptions & Omit<GpuBackendOptions, 'name'> = {}): GpuBackend {
+  return new GpuBackend(new EmuDevice(opts), { ...opts, name: 'emu' });
 }

@@ -2,11 +2,16 @@
  * A {@link GpuDevice} that runs the kernels' IR in the PTX emulator over one flat
  * {@link EmuMemory}: the oracle device of the GPU backend's tests (no GPU needed). Memory is a
  * fixed arena; freed blocks are kept in a first-fit free list and reused whole.
+ *
+ * Graphs: {@link EmuDevice.captureGraph} keeps the recorded launches (kernel, geometry, parameter
+ * values: device addresses and scalars) and the staging copy; a replay copies the staging host
+ * bytes as they are then and re-runs every launch over the arena's current contents — what a
+ * CUDA graph does, so the step-graph logic is tested here.
  */
 import { emulate } from '../emu/emulate.js';
 import { EmuMemory } from '../emu/memory.js';
 import type { SmTarget } from '../ptx/kernel.js';
-import { type DeviceAddress, type DeviceLaunch, type GpuDevice, GpuDeviceError } from './gpu-device.js';
+import { type DeviceAddress, type DeviceGraph, type DeviceLaunch, type DeviceStaging, type GpuDevice, GpuDeviceError } from './gpu-device.js';
 
 /** Options of {@link EmuDevice}. */
 export interface EmuDeviceOptions {
@@ -22,8 +27,12 @@ export class EmuDevice implements GpuDevice {
   readonly sm: SmTarget;
   readonly multiprocessors = 4;
   readonly memory: EmuMemory;
-  /** Launches and instructions executed so far (the emulator's counters). */
-  readonly counters = { launches: 0, instructions: 0 };
+  readonly graphUnavailable = null;
+  /**
+   * The emulator's counters: `launches` issued one by one through {@link launch}, graphs captured
+   * and replayed, launches run inside replays, and instructions executed (both kinds).
+   */
+  readonly counters = { launches: 0, graphCaptures: 0, graphLaunches: 0, graphNodeLaunches: 0, instructions: 0 };
   private readonly sizes = new Map<DeviceAddress, number>();
   private readonly freeList: { addr: DeviceAddress; bytes: number }[] = [];
 
@@ -76,13 +85,54 @@ export class EmuDevice implements GpuDevice {
   }
 
   launch(l: DeviceLaunch): void {
-    const s = emulate(l.kernel, { grid: l.grid, block: l.block, memory: this.memory, params: l.params });
+    this.run(l);
     this.counters.launches++;
-    this.counters.instructions += s.instructions;
+  }
+
+  allocStaging(bytes: number): DeviceStaging {
+    return { host: new Uint8Array(bytes), addr: this.alloc(bytes), bytes };
+  }
+
+  freeStaging(s: DeviceStaging): void {
+    this.free(s.addr);
+  }
+
+  stage(s: DeviceStaging, bytes: number): void {
+    this.upload(s.addr, s.host.subarray(0, bytes));
+  }
+
+  stagingIdle(): void {
+    // Copies complete before stage() returns.
+  }
+
+  captureGraph(staging: DeviceStaging, stagingBytes: number, launches: readonly DeviceLaunch[]): DeviceGraph {
+    if (!this.sizes.has(staging.addr)) throw new GpuDeviceError('captureGraph: the staging memory was freed');
+    // A copy of each launch's parameter values, as cuStreamBeginCapture records them.
+    const recorded = launches.map((l) => ({ ...l, params: { ...l.params } }));
+    this.counters.graphCaptures++;
+    let live = true;
+    return {
+      nodes: recorded.length + 1,
+      launch: () => {
+        if (!live) throw new GpuDeviceError('launch of a disposed graph');
+        this.stage(staging, stagingBytes);
+        for (const l of recorded) this.run(l);
+        this.counters.graphLaunches++;
+        this.counters.graphNodeLaunches += recorded.length;
+      },
+      dispose: () => {
+        live = false;
+      },
+    };
   }
 
   synchronize(): void {
     // Emulated launches complete before launch() returns.
+  }
+
+  private run(l: DeviceLaunch): void {
+    const s = emulate(l.kernel, { grid: l.grid, block: l.block, memory: this.memory, params: l.params });
+    this.counters.instructions += s.instructions;
   }
 
   dispose(): void {

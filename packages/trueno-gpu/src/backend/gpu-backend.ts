@@ -15,11 +15,14 @@
  * - Ops without a kernel for their arguments (matmul of F32/F16/Q5_1/… weights, attention with a
  *   head size other than 64/128, softmax) run on the CPU backend with the buffers made current on
  *   the host first, counted in {@link stats}: never silently wrong.
+ * - Decode steps bracketed by {@link GpuBackend.stepBegin} / {@link GpuBackend.stepEnd} are
+ *   recorded once per shape and replayed as one graph (step-graphs.ts); their per-token inputs
+ *   (embedding rows, positions, attention lengths) go through one staging copy instead.
  */
 import { type AttentionParams, type Backend, BackendArgumentError, type RopeParams, type Tensor, dtypeInfo, refBackend } from '@sovereign/trueno';
 import type { AttentionHeadDim } from '../kernels/attention-common.js';
 import { MAX_GQA_GROUP, attentionDecodeLaunch } from '../kernels/attention-decode.js';
-import { attentionDecodeSplitPlan } from '../kernels/attention-decode-split.js';
+import { MIN_SPLIT_CHUNK } from '../kernels/attention-decode-split.js';
 import { attentionPrefillLaunch } from '../kernels/attention-prefill.js';
 import { kvStoreLaunch } from '../kernels/kv-store.js';
 import { argmaxLaunch } from '../kernels/argmax.js';
@@ -35,6 +38,9 @@ import { GpuBackendCounters, type GpuBackendStats } from './gpu-stats.js';
 import { checkAttention, checkCopyWithin, need, overlap, partlyOverlap } from './argument-checks.js';
 import { KernelSet } from './kernel-set.js';
 import { ParamSlots } from './param-slots.js';
+import { decodeSplitPlan } from './decode-split-plan.js';
+import { copyB32Launch } from './staging-copy-kernel.js';
+import { StepGraphs } from './step-graphs.js';
 
 /** Options of {@link GpuBackend}. */
 export interface GpuBackendOptions {
@@ -42,6 +48,15 @@ export interface GpuBackendOptions {
   readonly cpu?: Backend;
   /** Name reported by {@link GpuBackend.name} (default `cuda` on a CUDA device, `emu` on the emulator). */
   readonly name?: string;
+  /** Record and replay bracketed decode steps as graphs (default true; off: every op launches as it comes). */
+  readonly graphs?: boolean;
+  /** Graphs kept, least recently used dropped first (default 16: a few sessions × context buckets). */
+  readonly maxGraphs?: number;
+  /**
+   * Fewest positions per split-K attention chunk (default MIN_SPLIT_CHUNK = 64). Lower values
+   * split shorter contexts, which tests use to reach the split path with a small cache.
+   */
+  readonly splitMinChunk?: number;
 }
 
 /** The GPU backend (see the module comment). */
@@ -65,6 +80,8 @@ export class GpuBackend implements Backend {
   });
   /** Small per-call inputs and kernel scratch on the device. */
   private readonly params: ParamSlots;
+  private readonly steps: StepGraphs;
+  private readonly splitMinChunk: number;
   private hostRows = new Float32Array(0);
   private u32 = new Uint32Array(0);
   /** One u32: the argmax result read back, or a decode step's attention length. */
@@ -79,6 +96,17 @@ export class GpuBackend implements Backend {
     this.cpu = opts.cpu ?? refBackend;
     this.kernels = new KernelSet(device.sm);
     this.params = new ParamSlots(device, this.counters.paramUploads);
+    this.splitMinChunk = opts.splitMinChunk ?? MIN_SPLIT_CHUNK;
+    this.steps = new StepGraphs(device, {
+      disabled: opts.graphs === false ? 'turned off (graphs: false)' : (device.graphUnavailable ?? undefined),
+      maxGraphs: opts.maxGraphs ?? 16,
+      issue: (l) => {
+        this.device.launch(l);
+        this.counters.launches++;
+      },
+      staged: (bytes) => this.counters.paramUploads.add(bytes),
+      deferring: (on) => (on ? this.params.hold() : this.params.release()),
+    });
     this.mirrors = new DeviceMirrors(device, {
       uploads: this.counters.uploads,
       downloads: this.counters.downloads,
@@ -90,9 +118,25 @@ export class GpuBackend implements Backend {
     return `GPU kernels on ${this.device.description}; weights and activations resident on the device; fallbacks on ${this.cpu.name}`;
   }
 
-  /** Transfers, launches and CPU fallbacks so far. */
+  /** Transfers, launches, CPU fallbacks and step graphs so far. */
   stats(): GpuBackendStats {
-    return this.counters.snapshot();
+    return { ...this.counters.snapshot(), graphs: this.steps.snapshot() };
+  }
+
+  // --- decode steps (Backend.stepBegin / stepEnd) ---------------------------------------------
+
+  /**
+   * Starts a decode step of shape `key` (one per session, say): its launches are deferred and
+   * replayed from the graph recorded for an equal step, or recorded now (see step-graphs.ts).
+   * Nested calls belong to the outer step.
+   */
+  stepBegin(key: string): void {
+    this.steps.begin(key);
+  }
+
+  /** Ends the step: replays or records its launches. */
+  stepEnd(): void {
+    this.steps.end();
   }
 
   /** Device memory held by weights and mirrored buffers. */
@@ -103,6 +147,7 @@ export class GpuBackend implements Backend {
   // --- residency hooks -------------------------------------------------------------------------
 
   download(x: Float32Array): void {
+    if (this.steps.deferring && this.mirrors.find(x)?.state === 'device') this.steps.flush('download');
     this.mirrors.toHost(x);
   }
 
@@ -110,6 +155,7 @@ export class GpuBackend implements Backend {
     this.mirrors.hostWrote(x);
     const v = this.vectors.get(x);
     if (v !== undefined) {
+      this.steps.flush('invalidate');
       this.vectors.delete(x);
       this.freeWithHost.unregister(x);
       this.device.free(v);
@@ -118,6 +164,7 @@ export class GpuBackend implements Backend {
 
   /** Waits for the device (the ops themselves are asynchronous on CUDA). */
   synchronize(): void {
+    this.steps.flush('synchronize');
     this.device.synchronize();
   }
 
@@ -149,6 +196,17 @@ export class GpuBackend implements Backend {
     const nIds = ids.length;
     need(`getRows ${w.name}`, `out (${nIds}, ${n})`, out, nIds * n);
     if (nIds === 0) return;
+    if (this.steps.deferring) {
+      // A recorded step: the rows travel in the staging copy, a kernel moves them into `out`.
+      const rows = this.steps.staging.floats(nIds * n);
+      if (rows) {
+        this.cpu.getRows(w, ids, rows.host); // checks the ids
+        const g = copyB32Launch(nIds * n);
+        this.launch(this.kernels.copyB32, g.grid, g.block, { src: rows.addr, dst: this.mirrors.write(out), n: nIds * n });
+        return;
+      }
+      this.steps.flush('staging full');
+    }
     if (this.hostRows.length < nIds * n) this.hostRows = new Float32Array(nIds * n);
     const rows = this.hostRows.subarray(0, nIds * n);
     this.cpu.getRows(w, ids, rows); // checks the ids
@@ -180,7 +238,7 @@ export class GpuBackend implements Backend {
       this.onCpu(`rope nRot ${s.n_rot}`, [x], [x], () => this.cpu.rope(x, nTok, nHeads, headDim, positions, params));
       return;
     }
-    const pos = this.params.u32s('positions', positions, nTok);
+    const pos = this.perToken('positions', positions, nTok);
     const ff = params.freqFactors ? this.vector(params.freqFactors) : 0;
     const g = ropeLaunch(nTok);
     this.launch(this.kernels.rope(params.mode), g.grid, g.block, {
@@ -251,7 +309,7 @@ export class GpuBackend implements Backend {
     const vc = this.mirrors.write(vCache);
     // kv_store_f32 takes a cache base and a position per row (rows of several sequences may share
     // a launch); this segment's rows all go to one cache at pos0, pos0 + 1, ...
-    const pos = this.params.u32s('kv_pos', this.positionsFrom(p.pos0, n), n);
+    const pos = this.perToken('kv_pos', this.positionsFrom(p.pos0, n), n);
     const g = kvStoreLaunch(n);
     this.launch(this.kernels.kvStore, g.grid, g.block, {
       k: ka,
@@ -303,7 +361,7 @@ export class GpuBackend implements Backend {
     }
     // One decode token: the decode kernel (one warp per query head of a GQA group).
     this.one[0] = p.pos0 + 1;
-    const lens = this.params.u32s('kv_len', this.one, 1);
+    const lens = this.perToken('kv_len', this.one, 1);
     const args = {
       q: qa,
       k_ptrs: this.params.pointerTable('k_ptrs', kc, 1),
@@ -314,8 +372,10 @@ export class GpuBackend implements Backend {
       scale,
     };
     // Long contexts with few KV heads leave most SMs idle in the one-pass kernel: split the
-    // positions (flash-decoding) when that gives more than one chunk of at least 64 positions.
-    const plan = attentionDecodeSplitPlan(p.pos0 + 1, 1, p.nHeads, p.nKvHeads, p.headDim, this.device.multiprocessors);
+    // positions (flash-decoding) when that gives more than one chunk of at least splitMinChunk
+    // positions. The plan follows the context's power-of-two bucket, not its length, so every
+    // step of a bucket launches the same grid (one graph); splits past the length exit at once.
+    const plan = decodeSplitPlan(p.pos0 + 1, p.ctxLen, p.nHeads, p.nKvHeads, p.headDim, this.device.multiprocessors, this.splitMinChunk);
     if (plan.nSplits > 1) {
       const k = this.kernels.attentionSplit(hd);
       const part = this.params.scratch('attention_part', plan.partBytes);
@@ -339,6 +399,7 @@ export class GpuBackend implements Backend {
     const res = this.params.scratch('argmax_out', 4);
     this.launch(this.kernels.argmaxPartial, g.partial.grid, g.partial.block, { x: this.mirrors.read(x), part, n, chunk: g.chunk });
     this.launch(this.kernels.argmaxReduce, g.reduce.grid, g.reduce.block, { part, out: res, n_parts: g.nParts });
+    this.steps.close(); // a recorded step ends at its greedy token: replay it, then read the index
     this.device.download(this.one, res);
     this.counters.argmaxReads.add(4);
     return this.one[0];
@@ -347,6 +408,7 @@ export class GpuBackend implements Backend {
   copyWithin(x: Float32Array, dst: number, src: number, n: number): void {
     checkCopyWithin(x, dst, src, n);
     if (n === 0 || dst === src) return;
+    this.steps.flush('copyWithin'); // a synchronous device copy cannot be recorded
     const a = this.mirrors.write(x);
     this.device.copy(a + dst * 4, a + src * 4, n * 4);
   }
@@ -356,6 +418,7 @@ export class GpuBackend implements Backend {
     if (this.disposed) return;
     this.disposed = true;
     this.mirrors.dispose();
+    this.steps.dispose();
     this.params.dispose();
     this.device.dispose();
   }
@@ -363,13 +426,29 @@ export class GpuBackend implements Backend {
   // --- helpers ---------------------------------------------------------------------------------
 
   private launch(kernel: Kernel, grid: readonly [number, number, number], block: readonly [number, number, number], params: Record<string, number>): void {
+    if (this.steps.deferring) {
+      this.steps.add({ kernel, grid, block, params });
+      return;
+    }
     this.device.launch({ kernel, grid, block, params });
     this.counters.launches++;
+  }
+
+  /** Device address of a per-call input: in the step's staging area while recording, else in a shadowed slot. */
+  private perToken(slot: string, values: ArrayLike<number>, n: number): DeviceAddress {
+    if (this.steps.deferring) {
+      const at = this.steps.staging.u32s(values, n);
+      if (at !== undefined) return at;
+      this.steps.flush('staging full');
+    }
+    return this.params.u32s(slot, values, n);
   }
 
   /** Runs `fn` on the CPU backend with `reads` and `writes` current on the host, then marks `writes` host-newer. */
   private onCpu(what: string, reads: readonly Float32Array[], writes: readonly Float32Array[], fn: () => void): void {
     this.counters.fallback(what);
+    this.steps.flush(`fallback ${what}`, true); // the op needs host data mid-step, every step
+
     for (const r of reads) this.mirrors.toHost(r, true);
     for (const w of writes) this.mirrors.toHost(w, true); // ops write a prefix: the rest must stay
     fn();

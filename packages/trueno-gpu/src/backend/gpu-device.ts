@@ -23,6 +23,28 @@ export interface DeviceLaunch {
   readonly sharedBytes?: number;
 }
 
+/**
+ * Host and device memory of one size for a step's per-token inputs: JS writes `host`, one copy
+ * moves it to `addr` (pinned host memory on CUDA, so the copy is asynchronous and capturable).
+ */
+export interface DeviceStaging {
+  readonly host: Uint8Array;
+  readonly addr: DeviceAddress;
+  readonly bytes: number;
+}
+
+/**
+ * A recorded step (see step-graphs.ts): the copy of `staging.host[0, stagingBytes)` to the device,
+ * then the launches, replayed by one call. Replays read the host staging and device memory as
+ * they are at replay time; the launches' parameters are the recorded values.
+ */
+export interface DeviceGraph {
+  /** Nodes: the staging copy plus the launches. */
+  readonly nodes: number;
+  launch(): void;
+  dispose(): void;
+}
+
 /** Device memory, copies and launches (see the module comment). Calls are ordered as issued. */
 export interface GpuDevice {
   /** `cuda` or `emu`. */
@@ -45,6 +67,20 @@ export interface GpuDevice {
   launch(l: DeviceLaunch): void;
   /** Waits for all issued work. */
   synchronize(): void;
+  /** Why {@link captureGraph} cannot work on this device (an old driver), or null when it can. */
+  readonly graphUnavailable: string | null;
+  /** Staging memory of `bytes` bytes (see {@link DeviceStaging}). */
+  allocStaging(bytes: number): DeviceStaging;
+  freeStaging(s: DeviceStaging): void;
+  /** Queues the copy of `s.host[0, bytes)` to `s.addr`, ordered with the launches (asynchronous on CUDA). */
+  stage(s: DeviceStaging, bytes: number): void;
+  /** Waits until no queued copy still reads a staging host buffer (call before writing one). */
+  stagingIdle(): void;
+  /**
+   * Records the staging copy and `launches` as a {@link DeviceGraph} without running them (CUDA:
+   * stream capture; the emulator keeps the list).
+   */
+  captureGraph(staging: DeviceStaging, stagingBytes: number, launches: readonly DeviceLaunch[]): DeviceGraph;
   /** Frees everything (the device is unusable after). */
   dispose(): void;
 }

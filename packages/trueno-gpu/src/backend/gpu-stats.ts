@@ -4,6 +4,8 @@
  * device and that no op silently ran elsewhere.
  */
 
+import type { StepGraphStats } from './step-graphs.js';
+
 /** Count and bytes of one kind of transfer. */
 export class TransferCounter {
   count = 0;
@@ -32,12 +34,14 @@ export interface GpuBackendStats {
   readonly fallbackDownloads: { count: number; bytes: number };
   /** Weights uploaded (once per tensor / weight vector). */
   readonly weightUploads: { count: number; bytes: number };
-  /** Small per-call inputs: token ids' embedding rows, positions, attention tables. */
+  /** Small per-call inputs: token ids' embedding rows, positions, attention tables (a recorded step's staging copy counts once). */
   readonly paramUploads: { count: number; bytes: number };
   /** argmax results read back (4 bytes each). */
   readonly argmaxReads: { count: number; bytes: number };
   /** Ops that ran on the CPU backend, by `op` or `op type` (e.g. `matmul f16`). */
   readonly fallbacks: Readonly<Record<string, number>>;
+  /** Decode steps replayed from graphs (hits), recorded (misses) or run eagerly, and why. */
+  readonly graphs: StepGraphStats;
 }
 
 /** The live counters of a backend. */
@@ -55,7 +59,7 @@ export class GpuBackendCounters {
     this.fallbacks.set(what, (this.fallbacks.get(what) ?? 0) + 1);
   }
 
-  snapshot(): GpuBackendStats {
+  snapshot(): Omit<GpuBackendStats, 'graphs'> {
     return {
       launches: this.launches,
       activationUploads: this.uploads.snapshot(),

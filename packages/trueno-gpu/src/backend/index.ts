@@ -7,5 +7,6 @@ export { CudaUnavailableError, cudaProvider } from './cuda-provider.js';
 export { createEmuBackend } from './emu-backend.js';
 export { EmuDevice, type EmuDeviceOptions } from './emu-device.js';
 export { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
-export { GpuDeviceError, smTargetFor, type DeviceAddress, type DeviceLaunch, type GpuDevice } from './gpu-device.js';
+export { GpuDeviceError, smTargetFor, type DeviceAddress, type DeviceGraph, type DeviceLaunch, type DeviceStaging, type GpuDevice } from './gpu-device.js';
 export type { GpuBackendStats } from './gpu-stats.js';
+export type { StepGraphStats } from './step-graphs.js';

@@ -17,6 +17,7 @@ import { buildRope } from '../kernels/rope.js';
 import { buildSwiglu } from '../kernels/swiglu.js';
 import { buildAttentionPrefill } from '../kernels/attention-prefill.js';
 import { buildKvStore } from '../kernels/kv-store.js';
+import { buildCopyB32 } from './staging-copy-kernel.js';
 
 /** Lazily built kernels for one target. */
 export class KernelSet {
@@ -76,6 +77,11 @@ export class KernelSet {
 
   attentionPrefill(headDim: AttentionHeadDim): Kernel {
     return this.get(`attention prefill ${headDim}`, () => buildAttentionPrefill({ sm: this.sm, headDim }));
+  }
+
+  /** Word copy: a recorded step's embedding rows from its staging area to the residual stream. */
+  get copyB32(): Kernel {
+    return this.get('copy_b32', () => buildCopyB32({ sm: this.sm }));
   }
 
   get kvStore(): Kernel {

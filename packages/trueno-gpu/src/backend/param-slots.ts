@@ -5,6 +5,10 @@
  * lengths cross PCIe once, not once per layer, and the per-layer pointer tables only when a cache
  * moves. (On CUDA a synchronous host→device copy also waits for the queued kernels, so each
  * skipped copy is a skipped pipeline drain.)
+ *
+ * While a decode step defers its launches (step-graphs.ts), a slot that grows must not free its
+ * old memory, which a pending launch may still name: frees are held until the step's launches
+ * have been issued ({@link ParamSlots.hold} / {@link ParamSlots.release}).
  */
 import type { DeviceAddress, GpuDevice } from './gpu-device.js';
 import type { TransferCounter } from './gpu-stats.js';
@@ -26,6 +30,7 @@ export class ParamSlots {
   private tables = 0;
   private u32 = new Uint32Array(0);
   private ptrs = new BigUint64Array(0);
+  private held: DeviceAddress[] | undefined;
 
   constructor(
     private readonly device: GpuDevice,
@@ -69,16 +74,34 @@ export class ParamSlots {
     return this.upload(slot, t);
   }
 
+  /** Holds frees of slot memory until {@link release}. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Frees what was held. */
+  release(): void {
+    const h = this.held;
+    this.held = undefined;
+    if (h) for (const a of h) this.device.free(a);
+  }
+
   /** Frees every slot. */
   dispose(): void {
+    this.release();
     for (const s of this.slots.values()) this.device.free(s.addr);
     this.slots.clear();
+  }
+
+  private free(addr: DeviceAddress): void {
+    if (this.held) this.held.push(addr);
+    else this.device.free(addr);
   }
 
   private dropTables(): void {
     for (const [k, s] of this.slots) {
       if (k.includes('@')) {
-        this.device.free(s.addr);
+        this.free(s.addr);
         this.slots.delete(k);
       }
     }
@@ -88,7 +111,7 @@ export class ParamSlots {
   private slot(name: string, bytes: number): Slot {
     let s = this.slots.get(name);
     if (!s || s.bytes < bytes) {
-      if (s) this.device.free(s.addr);
+      if (s) this.free(s.addr);
       const size = Math.max(bytes, s ? Math.ceil(s.bytes * 1.5) : 256);
       s = { addr: this.device.alloc(size), bytes: size, shadow: new Uint8Array(size), used: -1 };
       this.slots.set(name, s);

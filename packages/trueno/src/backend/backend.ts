@@ -142,6 +142,18 @@ export interface Backend {
    * `be.invalidate?.(x)`.
    */
   invalidate?(x: Float32Array): void;
+
+  /**
+   * Brackets one decode step (a one-token forward, with its greedy argmax when the caller picks
+   * the token on the backend) whose op sequence repeats step after step. `key` names the step's
+   * shape for the backend's cache (e.g. one key per session). A device backend (trueno-gpu) may
+   * record the step's launches once and replay them as one graph; results are the same as
+   * without the bracket. Host backends leave both undefined. Call as `be.stepBegin?.(key)` …
+   * `be.stepEnd?.()` (in a `finally`); nested brackets belong to the outer one.
+   */
+  stepBegin?(key: string): void;
+  /** Ends the step begun by {@link stepBegin}. */
+  stepEnd?(): void;
 }
 
 /** Thrown when a backend call gets buffers or shapes that do not fit together. */

@@ -43,7 +43,7 @@ describe('gpu backend (emulated device) vs ref backend', () => {
     ['q6_K', GGMLType.Q6_K, 256],
   ];
   it.each(types)('matmul %s: nTok 1, 3 and 17 (two batched launches) within the GEMV-vs-matmulRef bound', (_name, type, nIn) => {
-    const be = small();
+    const be = createEmuBackend({ bytes: 16 << 20, gemm: false }); // the GEMV path (gpu-backend-gemm.test.ts: the GEMM)
     const nOut = 37;
     const w = weight(type, nIn, nOut, 7);
     for (const nTok of [1, 3, 17]) {
@@ -58,17 +58,18 @@ describe('gpu backend (emulated device) vs ref backend', () => {
     }
     expect(be.stats().fallbacks).toEqual({});
     expect(be.stats().weightUploads.count).toBe(1); // once for all three calls
+    expect(be.stats().matmulLaunches).toEqual({ gemm: 0, gemmReduce: 0, gemv: 1 + 1 + 2 });
   });
 
-  it('matmul of a type without a GEMV kernel (f16) runs on the CPU backend, bit-exact, and is counted', () => {
+  it('a decode matmul of a type without a GEMV kernel (f16) runs on the CPU backend, bit-exact, and is counted', () => {
     const be = small();
     const w = weight(GGMLType.F16, 64, 9, 3);
-    const x = randomF32(1, 2 * 64);
-    const out = new Float32Array(2 * 9);
-    be.matmul(w, x, 2, out);
+    const x = randomF32(1, 64);
+    const out = new Float32Array(9);
+    be.matmul(w, x, 1, out); // nTok >= 2 takes the GEMM (gpu-backend-gemm.test.ts)
     be.download(out);
-    const want = new Float32Array(2 * 9);
-    refBackend.matmul(w, x, 2, want);
+    const want = new Float32Array(9);
+    refBackend.matmul(w, x, 1, want);
     expect(out).toEqual(want);
     expect(be.stats().fallbacks).toEqual({ 'matmul f16': 1 });
   });

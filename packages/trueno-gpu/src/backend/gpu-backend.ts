@@ -12,7 +12,9 @@
  * - Per-call inputs are small and uploaded every call: positions, attention tables, and the
  *   embedding rows of the batch's tokens (getRows dequantizes them on the CPU backend: one row
  *   per token, far cheaper than keeping a dequantized vocabulary on the device).
- * - Ops without a kernel for their arguments (matmul of F32/F16/Q5_1/… weights, attention with a
+ * - Matmuls of prompt chunks run on the tensor-core GEMM where the cost model prefers it, else
+ *   as batched GEMVs (matmul-route.ts; F16 weights: GEMM for nTok ≥ 2, the CPU for decode).
+ * - Ops without a kernel for their arguments (matmul of F32/Q5_1/… weights, attention with a
  *   head size other than 64/128, softmax) run on the CPU backend with the buffers made current on
  *   the host first, counted in {@link stats}: never silently wrong.
  * - Decode steps bracketed by {@link GpuBackend.stepBegin} / {@link GpuBackend.stepEnd} are
@@ -27,6 +29,8 @@ import { attentionPrefillLaunch } from '../kernels/attention-prefill.js';
 import { kvStoreLaunch } from '../kernels/kv-store.js';
 import { argmaxLaunch } from '../kernels/argmax.js';
 import { MAX_GEMV_BATCH, gemvLaunch } from '../kernels/gemv-common.js';
+import { gemmMmaLaunch } from '../kernels/gemm-mma.js';
+import { gemmSplitKReduceLaunch } from '../kernels/gemm-splitk-reduce.js';
 import { addBiasLaunch, addLaunch } from '../kernels/add.js';
 import { rmsNormLaunch } from '../kernels/rms-norm.js';
 import { ROPE_MAX_ROT, ropeLaunch, ropeScalars } from '../kernels/rope.js';
@@ -37,6 +41,7 @@ import type { DeviceAddress, GpuDevice } from './gpu-device.js';
 import { GpuBackendCounters, type GpuBackendStats } from './gpu-stats.js';
 import { checkAttention, checkCopyWithin, need, overlap, partlyOverlap } from './argument-checks.js';
 import { KernelSet } from './kernel-set.js';
+import { MatmulRouter } from './matmul-route.js';
 import { ParamSlots } from './param-slots.js';
 import { decodeSplitPlan } from './decode-split-plan.js';
 import { copyB32Launch } from './staging-copy-kernel.js';
@@ -57,6 +62,11 @@ export interface GpuBackendOptions {
    * split shorter contexts, which tests use to reach the split path with a small cache.
    */
   readonly splitMinChunk?: number;
+  /**
+   * Tensor-core GEMM for prompt chunks where the cost model prefers it (default true). It rounds
+   * X to f16: turn it off for models whose matmul inputs can exceed 65504 (see matmul-route.ts).
+   */
+  readonly gemm?: boolean;
 }
 
 /** The GPU backend (see the module comment). */
@@ -82,6 +92,7 @@ export class GpuBackend implements Backend {
   private readonly params: ParamSlots;
   private readonly steps: StepGraphs;
   private readonly splitMinChunk: number;
+  private readonly router: MatmulRouter;
   private hostRows = new Float32Array(0);
   private u32 = new Uint32Array(0);
   /** One u32: the argmax result read back, or a decode step's attention length. */
@@ -97,6 +108,7 @@ export class GpuBackend implements Backend {
     this.kernels = new KernelSet(device.sm);
     this.params = new ParamSlots(device, this.counters.paramUploads);
     this.splitMinChunk = opts.splitMinChunk ?? MIN_SPLIT_CHUNK;
+    this.router = new MatmulRouter(this.kernels, opts.gemm ?? true);
     this.steps = new StepGraphs(device, {
       disabled: opts.graphs === false ? 'turned off (graphs: false)' : (device.graphUnavailable ?? undefined),
       maxGraphs: opts.maxGraphs ?? 16,
@@ -173,21 +185,44 @@ export class GpuBackend implements Backend {
   matmul(w: Tensor, x: Float32Array, nTok: number, out: Float32Array): void {
     const nIn = w.shape[0];
     const nOut = w.nRows;
-    if (!this.kernels.hasGemv(w.type)) {
+    if (!Number.isInteger(nTok) || nTok < 1) {
+      if (!this.kernels.hasGemv(w.type) && !this.kernels.hasGemm(w.type)) {
+        this.onCpu(`matmul ${dtypeInfo(w.type).name}`, [x], [out], () => this.cpu.matmul(w, x, nTok, out));
+        return;
+      }
+      throw new BackendArgumentError(`matmul ${w.name}: nTok must be a positive integer, got ${nTok}`);
+    }
+    const route = this.router.route(w.type, nTok, nOut, nIn);
+    if (route.kind === 'cpu') {
       this.onCpu(`matmul ${dtypeInfo(w.type).name}`, [x], [out], () => this.cpu.matmul(w, x, nTok, out));
       return;
     }
-    if (!Number.isInteger(nTok) || nTok < 1) throw new BackendArgumentError(`matmul ${w.name}: nTok must be a positive integer, got ${nTok}`);
     need(`matmul ${w.name}`, `x (${nTok}, ${nIn})`, x, nTok * nIn);
     need(`matmul ${w.name}`, `out (${nTok}, ${nOut})`, out, nTok * nOut);
     if (overlap(x, nTok * nIn, out, nTok * nOut)) throw new BackendArgumentError(`matmul ${w.name}: x and out overlap`);
     const wa = this.weight(w);
     const xa = this.mirrors.read(x);
     const ya = this.mirrors.write(out);
+    if (route.kind === 'gemm') {
+      const { tileM, kSplit, slices } = route.plan;
+      const g = gemmMmaLaunch(nTok, nOut, tileM, slices);
+      // Split K: each slice writes its partial Y to a (slices, nTok, nOut) f32 workspace, which
+      // the reduce pass sums in slice order (deterministic: no atomics).
+      const ws = slices > 1 ? this.params.scratch('gemm_splitk_ws', slices * nTok * nOut * 4) : ya;
+      this.launch(this.kernels.gemm(w.type, tileM), g.grid, g.block, { w: wa, x: xa, y: ws, n_out: nOut, n_tok: nTok, k: nIn, k_split: kSplit });
+      this.counters.matmulLaunches.gemm++;
+      if (slices > 1) {
+        const r = gemmSplitKReduceLaunch(nTok * nOut);
+        this.launch(this.kernels.gemmReduce, r.grid, r.block, { ws, y: ya, n: nTok * nOut, slices });
+        this.counters.matmulLaunches.gemmReduce++;
+      }
+      return;
+    }
     const geo = gemvLaunch(nOut);
     for (let m0 = 0; m0 < nTok; m0 += MAX_GEMV_BATCH) {
       const m = Math.min(MAX_GEMV_BATCH, nTok - m0);
       this.launch(this.kernels.gemv(w.type, m), geo.grid, geo.block, { w: wa, x: xa + m0 * nIn * 4, y: ya + m0 * nOut * 4, n_rows: nOut, k: nIn });
+      this.counters.matmulLaunches.gemv++;
     }
   }
 

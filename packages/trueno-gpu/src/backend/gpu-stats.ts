@@ -38,6 +38,12 @@ export interface GpuBackendStats {
   readonly paramUploads: { count: number; bytes: number };
   /** argmax results read back (4 bytes each). */
   readonly argmaxReads: { count: number; bytes: number };
+  /**
+   * Matmul kernels dispatched by `matmul` calls, by path: tensor-core GEMM launches, their split-K
+   * reduce passes, batched GEMV launches (counted per call, also when a decode step's launches are
+   * deferred and then replayed as its graph).
+   */
+  readonly matmulLaunches: { gemm: number; gemmReduce: number; gemv: number };
   /** Ops that ran on the CPU backend, by `op` or `op type` (e.g. `matmul f16`). */
   readonly fallbacks: Readonly<Record<string, number>>;
   /** Decode steps replayed from graphs (hits), recorded (misses) or run eagerly, and why. */
@@ -54,6 +60,7 @@ export class GpuBackendCounters {
   readonly paramUploads = new TransferCounter();
   readonly argmaxReads = new TransferCounter();
   readonly fallbacks = new Map<string, number>();
+  readonly matmulLaunches = { gemm: 0, gemmReduce: 0, gemv: 0 };
 
   fallback(what: string): void {
     this.fallbacks.set(what, (this.fallbacks.get(what) ?? 0) + 1);
@@ -68,6 +75,7 @@ export class GpuBackendCounters {
       weightUploads: this.weightUploads.snapshot(),
       paramUploads: this.paramUploads.snapshot(),
       argmaxReads: this.argmaxReads.snapshot(),
+      matmulLaunches: { ...this.matmulLaunches },
       fallbacks: Object.fromEntries(this.fallbacks),
     };
   }

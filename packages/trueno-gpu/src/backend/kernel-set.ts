@@ -11,6 +11,9 @@ import type { AttentionHeadDim } from '../kernels/attention-common.js';
 import { buildAttentionDecode } from '../kernels/attention-decode.js';
 import { buildAttentionDecodePartial, buildAttentionDecodeReduce } from '../kernels/attention-decode-split.js';
 import { buildGemv } from '../kernels/gemv-common.js';
+import { type GemmTileM, buildGemmMma } from '../kernels/gemm-mma.js';
+import { GEMM_FORMATS } from '../kernels/gemm-mma-formats.js';
+import { buildGemmSplitKReduce } from '../kernels/gemm-splitk-reduce.js';
 import { GEMV_FORMATS } from '../kernels/gemv-formats.js';
 import { buildRmsNorm } from '../kernels/rms-norm.js';
 import { buildRope } from '../kernels/rope.js';
@@ -33,6 +36,21 @@ export class KernelSet {
   /** GEMV of `type` for `batch` rows of x (1..MAX_GEMV_BATCH). */
   gemv(type: GGMLType, batch: number): Kernel {
     return this.get(`gemv ${type} ${batch}`, () => buildGemv(GEMV_FORMATS.get(type)!, { sm: this.sm, batch }));
+  }
+
+  /** True when weights of `type` have a tensor-core GEMM kernel (gemm-mma.ts). */
+  hasGemm(type: GGMLType): boolean {
+    return GEMM_FORMATS.has(type);
+  }
+
+  /** Tensor-core GEMM of `type` with `tileM`-token tiles (launch with gemmThreads(tileM) threads). */
+  gemm(type: GGMLType, tileM: GemmTileM): Kernel {
+    return this.get(`gemm ${type} ${tileM}`, () => buildGemmMma({ sm: this.sm, type, tileM }));
+  }
+
+  /** Second pass of a split-K GEMM: sums the workspace's slices in order. */
+  get gemmReduce(): Kernel {
+    return this.get('gemm_splitk_reduce', () => buildGemmSplitKReduce({ sm: this.sm }));
   }
 
   get rmsNorm(): Kernel {

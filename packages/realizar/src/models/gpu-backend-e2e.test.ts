@@ -16,6 +16,8 @@ import { tokenizerFromGGUF } from '../tokenizer/index.js';
 import { type TestModelSpec, testModel } from '../model/test-model.js';
 
 const PROMPT = [1, 259, 299, 7, 42];
+/** A prompt long enough (≥ 17 tokens) for the tensor-core GEMM path in prefill (trueno-gpu matmul-route.ts). */
+const LONG_PROMPT = [1, 259, 299, 7, 42, 17, 100, 200, 33, 5, 88, 250, 12, 64, 128, 3, 77, 190, 222, 9];
 /** Greedy tokens per run (the emulator runs ~2·10^7 instructions/s: a q8_0 step ~0.2 s, a q4_K step ~1 s). */
 const STEPS = 8;
 /** Logits NMSE vs ref: per-matmul activation-quantization noise of the ref path (~1e-5) through a 2-layer model. */
@@ -26,7 +28,7 @@ interface Run {
   logits: Float32Array[];
 }
 
-function greedy(be: Backend, spec: TestModelSpec, opts: { deviceLogits?: boolean; steps?: number; onStep?: (step: number) => void } = {}): Run {
+function greedy(be: Backend, spec: TestModelSpec, opts: { deviceLogits?: boolean; steps?: number; prompt?: number[]; onStep?: (step: number) => void } = {}): Run {
   const steps = opts.steps ?? STEPS;
   const { file } = testModel(spec);
   const model = loadModel(file, { backend: be });
@@ -34,7 +36,7 @@ function greedy(be: Backend, spec: TestModelSpec, opts: { deviceLogits?: boolean
   const vocab = model.config.vocabSize;
   const tokens: number[] = [];
   const logits: Float32Array[] = [];
-  let l = s.forward(PROMPT, { deviceLogits: opts.deviceLogits });
+  let l = s.forward(opts.prompt ?? PROMPT, { deviceLogits: opts.deviceLogits });
   for (let i = 0; i < steps; i++) {
     if (!opts.deviceLogits) logits.push(l.slice());
     const t = be.argmax(l, vocab);
@@ -94,6 +96,22 @@ describe.each(MODELS)('gpu backend end to end on the emulator: %s', (_name, spec
     });
   });
 
+  it(`a ${LONG_PROMPT.length}-token prompt runs its matmuls on the tensor-core GEMM; greedy tokens equal ref, logits within ${LOGITS_NMSE} [F-GPU-BE-4]`, () => {
+    const n = Math.min(steps, 4);
+    const want = greedy(refBackend, spec, { steps: n, prompt: LONG_PROMPT });
+    const be = createEmuBackend({ bytes: 64 << 20 });
+    const gemm: number[] = [];
+    const got = greedy(be, spec, { steps: n, prompt: LONG_PROMPT, onStep: () => gemm.push(be.stats().matmulLaunches.gemm) });
+    const worst = Math.max(...got.logits.map((l, i) => nmse(l, want.logits[i])));
+    console.log(`${spec.arch} ${GGMLType[spec.type!]} ${LONG_PROMPT.length}-token prompt: worst logits NMSE ${worst.toExponential(2)}, matmul launches ${JSON.stringify(be.stats().matmulLaunches)}`);
+    expect(got.tokens).toEqual(want.tokens);
+    expect(worst).toBeLessThan(LOGITS_NMSE);
+    expect(be.stats().fallbacks).toEqual({});
+    // The prompt's Q, K, V, O, gate, up and down projections of every layer took the GEMM; decode steps (one token) none.
+    expect(gemm[0]).toBe(7 * spec.nLayers);
+    expect(new Set(gemm).size).toBe(1);
+  });
+
   // One model is enough for the argmax path (the emulated K-quant GEMVs are the slow part).
   it.skipIf(spec.type !== GGMLType.Q8_0)('with deviceLogits and the backend argmax only the token index comes back', () => {
     const be = createEmuBackend({ bytes: 64 << 20 });
@@ -134,7 +152,7 @@ describe('gpu backend: host reads of hidden states and batched sequences', () =>
     expect(s.activationDownloads.count).toBe(0); // no logits row ever crossed back
   });
 
-  it('matmuls without a GPU kernel (f16 weights) run on the CPU per op, counted, and the tokens still equal ref [F-GPU-BE-3]', () => {
+  it('f16 weights: the prompt on the tensor-core GEMM, decode matmuls (no GEMV kernel) on the CPU per op, counted; tokens equal ref [F-GPU-BE-3]', () => {
     const f16: TestModelSpec = { ...spec, type: GGMLType.F16, embdType: GGMLType.Q8_0 };
     const want = greedy(refBackend, f16, { steps: 4 });
     const be = createEmuBackend({ bytes: 64 << 20 });
@@ -142,8 +160,10 @@ describe('gpu backend: host reads of hidden states and batched sequences', () =>
     expect(got.tokens).toEqual(want.tokens);
     got.logits.forEach((l, i) => expect(nmse(l, want.logits[i])).toBeLessThan(LOGITS_NMSE));
     const s = be.stats();
-    // 7 matrices per layer for each of the 4 forwards; the tied LM head (Q8_0) has a kernel.
-    expect(s.fallbacks).toEqual({ 'matmul f16': 4 * 7 * f16.nLayers });
+    // 7 matrices per layer: the 5-token prompt's on the GEMM, the 3 decode forwards' on the CPU;
+    // the tied LM head (Q8_0) has a GEMV kernel.
+    expect(s.matmulLaunches.gemm).toBe(7 * f16.nLayers);
+    expect(s.fallbacks).toEqual({ 'matmul f16': 3 * 7 * f16.nLayers });
     expect(s.fallbackDownloads.count).toBeGreaterThan(0); // inputs came back for the CPU
   });
 

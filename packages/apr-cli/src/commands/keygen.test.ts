@@ -1,25 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apr } from '../../test/cli-harness.js';
+import { useTempStore } from '../../test/temp-store.js';
 import type { KeygenReport } from './keygen.js';
 import type { TrustedKeyRow } from './trust.js';
 
-let dir: string;
-let home: string;
-const saved = process.env.PACHA_HOME;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'apr-keys-'));
-  home = join(dir, 'pacha');
-  process.env.PACHA_HOME = home;
-});
-afterEach(() => {
-  if (saved === undefined) delete process.env.PACHA_HOME;
-  else process.env.PACHA_HOME = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
+const store = useTempStore('apr-keys-');
 
 async function trusted(): Promise<TrustedKeyRow[]> {
   const r = await apr(['trust', '--list', '--json']);
@@ -31,7 +18,7 @@ describe('apr keygen / trust', () => {
   it('keygen: default path under $PACHA_HOME, private key 0600, trusted by default; refuses to overwrite without --force', async () => {
     let r = await apr(['keygen']);
     expect(r.code, r.stderr).toBe(0);
-    const priv = join(home, 'keys', 'id_ed25519');
+    const priv = join(store.home, 'keys', 'id_ed25519');
     const keyId = /^generated Ed25519 key ([0-9a-f]{16})\n/.exec(r.stdout)?.[1];
     expect(keyId).toBeDefined();
     expect(r.stdout).toContain(`private key  ${priv} (mode 0600`);
@@ -57,17 +44,17 @@ describe('apr keygen / trust', () => {
   });
 
   it('keygen --out --no-trust; trust FILE, --list, --rm; usage and key errors', async () => {
-    const out = join(dir, 'pub', 'signer');
+    const out = join(store.dir, 'pub', 'signer');
     let r = await apr(['keygen', '--out', out, '--no-trust', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const k = JSON.parse(r.stdout) as KeygenReport;
     expect(k).toMatchObject({ privateKey: out, publicKey: `${out}.pub`, trusted: null });
-    expect(existsSync(join(home, 'keys', 'id_ed25519'))).toBe(false);
+    expect(existsSync(join(store.home, 'keys', 'id_ed25519'))).toBe(false);
     expect(await trusted()).toEqual([]);
     expect((await apr(['trust', '--list'])).stdout).toMatch(/^no trusted keys/);
 
     r = await apr(['trust', `${out}.pub`]);
-    expect(r.stdout).toBe(`trusting key ${k.keyId} (${join(home, 'keys', 'trusted', `${k.keyId}.pub`)})\n`);
+    expect(r.stdout).toBe(`trusting key ${k.keyId} (${join(store.home, 'keys', 'trusted', `${k.keyId}.pub`)})\n`);
     r = await apr(['trust', '--list']);
     expect(r.stdout).toMatch(new RegExp(`^KEY ID\\s+PUBLIC KEY\\s+FILE\\n${k.keyId}\\s+\\S{44}\\s+\\S+\\.pub\\n$`));
     r = await apr(['trust', '--rm', k.keyId]);
@@ -79,7 +66,7 @@ describe('apr keygen / trust', () => {
     expect(r.stderr).toMatch(/is not trusted/);
     expect((await apr(['trust'])).code).toBe(2);
     expect((await apr(['trust', `${out}.pub`, '--list'])).code).toBe(2);
-    r = await apr(['trust', join(dir, 'nope.pub')]);
+    r = await apr(['trust', join(store.dir, 'nope.pub')]);
     expect(r.stderr).toMatch(/no key file at .*nope\.pub/);
     r = await apr(['trust', join(import.meta.dirname, 'keygen.ts')]);
     expect(r.code).toBe(1);

@@ -1,33 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GGMLType, GGUFValueType, gguf, writeGGUF } from '@sovereign/realizar';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apr } from '../../test/cli-harness.js';
+import { useTempStore } from '../../test/temp-store.js';
 import type { ListJsonRow } from './list.js';
 import { humanSize, timeAgo } from './list-store.js';
 import type { ShowReport } from './show.js';
 
-let dir: string;
-let home: string;
-const saved = process.env.PACHA_HOME;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'apr-store-'));
-  home = join(dir, 'pacha');
-  process.env.PACHA_HOME = home;
-});
-afterEach(() => {
-  if (saved === undefined) delete process.env.PACHA_HOME;
-  else process.env.PACHA_HOME = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
+const store = useTempStore('apr-store-');
 
 /** A small valid GGUF; `seed` changes the tensor bytes so files differ. */
 function model(file: string, seed = 0): string {
-  const path = join(dir, file);
+  const path = join(store.dir, file);
   writeFileSync(
     path,
     writeGGUF({
@@ -55,7 +42,7 @@ async function listJson(): Promise<ListJsonRow[]> {
   return JSON.parse(r.stdout) as ListJsonRow[];
 }
 
-const blobs = () => readdirSync(join(home, 'blobs')).filter((f) => f.startsWith('sha256-'));
+const blobs = () => readdirSync(join(store.home, 'blobs')).filter((f) => f.startsWith('sha256-'));
 
 describe('apr model store commands', () => {
   it('import → list → show → cp → rm (blob collected only when unreferenced) → list --verify', async () => {
@@ -108,7 +95,7 @@ describe('apr model store commands', () => {
     expect(r.stdout).toMatch(/verified 1 file\(s\).*all intact/);
 
     // One flipped byte (same size, same mtime) is found, and the exit code says so.
-    const blob = join(home, 'blobs', blobs()[0]);
+    const blob = join(store.home, 'blobs', blobs()[0]);
     const bytes = readFileSync(blob);
     bytes[bytes.length - 5] ^= 1;
     const { mtime } = statSync(blob);
@@ -129,7 +116,7 @@ describe('apr model store commands', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'linked:latest', linked: true });
     const s = JSON.parse((await apr(['show', 'linked', '--json'])).stdout) as ShowReport;
     expect(s).toMatchObject({ path: a, linked: true });
-    expect(readdirSync(join(home, 'blobs'))).toEqual([]);
+    expect(readdirSync(join(store.home, 'blobs'))).toEqual([]);
 
     expect((await apr(['import', a, '--name', 'x:1'])).code).toBe(0);
     r = await apr(['import', a, '--name', 'x:2']);
@@ -144,11 +131,11 @@ describe('apr model store commands', () => {
     r = await apr(['rm', 'bad/../name']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid model name/);
-    r = await apr(['import', join(dir, 'missing.gguf'), '--name', 'm']);
+    r = await apr(['import', join(store.dir, 'missing.gguf'), '--name', 'm']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no such file/);
-    writeFileSync(join(dir, 'x.txt'), 'hello world');
-    r = await apr(['import', join(dir, 'x.txt'), '--name', 'm']);
+    writeFileSync(join(store.dir, 'x.txt'), 'hello world');
+    r = await apr(['import', join(store.dir, 'x.txt'), '--name', 'm']);
     expect(r.stderr).toMatch(/is not a GGUF file/);
     r = await apr(['import', model('c.gguf')]);
     expect(r.code).toBe(2); // --name is required
@@ -166,7 +153,7 @@ describe('apr model store commands', () => {
           const jobs = [[${JSON.stringify(shared)}, 'shared-${p}'], [${JSON.stringify(model(`${p}.gguf`, seed))}, '${p}:1']];
           for (const [f, n] of jobs) { const c = await main(['import', f, '--name', n]); if (c !== 0) process.exit(c); }
         `],
-        { env: { ...process.env, PACHA_HOME: home }, cwd: import.meta.dirname },
+        { env: { ...process.env, PACHA_HOME: store.home }, cwd: import.meta.dirname },
       );
     await Promise.all([child('p', 20), child('q', 40)]);
     expect((await listJson()).map((x) => x.name).sort()).toEqual(['p:1', 'q:1', 'shared-p:latest', 'shared-q:latest']);

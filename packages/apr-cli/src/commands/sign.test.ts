@@ -1,32 +1,19 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MEDIA_TYPES, Store, requireTrustedSignature, sha256Bytes, SignatureError } from '@sovereign/pacha';
 import type { ModelVerifyReport } from '@sovereign/pacha';
 import { GGMLType, GGUFValueType, gguf, writeGGUF } from '@sovereign/realizar';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apr } from '../../test/cli-harness.js';
+import { useTempStore } from '../../test/temp-store.js';
 import type { KeygenReport } from './keygen.js';
 import type { SignReport } from './sign.js';
 
-let dir: string;
-let home: string;
-const saved = process.env.PACHA_HOME;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'apr-sign-'));
-  home = join(dir, 'pacha');
-  process.env.PACHA_HOME = home;
-});
-afterEach(() => {
-  if (saved === undefined) delete process.env.PACHA_HOME;
-  else process.env.PACHA_HOME = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
+const store = useTempStore('apr-sign-');
 
 /** A small valid GGUF; `seed` changes the tensor bytes so files differ. */
 function model(file: string, seed = 0): string {
-  const path = join(dir, file);
+  const path = join(store.dir, file);
   writeFileSync(
     path,
     writeGGUF({
@@ -51,7 +38,7 @@ async function ok(argv: string[]): Promise<string> {
 }
 
 async function keygen(name: string, trust = true): Promise<KeygenReport> {
-  return JSON.parse(await ok(['keygen', '--out', join(dir, name), '--json', ...(trust ? [] : ['--no-trust'])])) as KeygenReport;
+  return JSON.parse(await ok(['keygen', '--out', join(store.dir, name), '--json', ...(trust ? [] : ['--no-trust'])])) as KeygenReport;
 }
 
 async function verifyJson(ref: string): Promise<{ code: number; report: ModelVerifyReport; stderr: string }> {
@@ -80,7 +67,7 @@ describe('apr sign / verify', () => {
     // Re-signing with the same key replaces the layer; the old blob is collected.
     const again = JSON.parse(await ok(['sign', 'm:1', '--key', k.privateKey, '--json'])) as SignReport;
     expect(again.replaced).toEqual([s.signature]);
-    expect(readdirSync(join(home, 'blobs'))).not.toContain(s.signature.replace(':', '-'));
+    expect(readdirSync(join(store.home, 'blobs'))).not.toContain(s.signature.replace(':', '-'));
 
     // A key nobody trusts.
     await ok(['import', model('b.gguf', 2), '--name', 'm:2']);
@@ -112,7 +99,7 @@ describe('apr sign / verify', () => {
     const k = await keygen('k');
     await ok(['sign', 'm', '--key', k.privateKey]);
     const digest = sha256Bytes(readFileSync(a));
-    const blob = join(home, 'blobs', digest.replace(':', '-'));
+    const blob = join(store.home, 'blobs', digest.replace(':', '-'));
     const bytes = readFileSync(blob);
     bytes[bytes.length - 3] ^= 0x01;
     writeFileSync(blob, bytes);
@@ -129,7 +116,7 @@ describe('apr sign / verify', () => {
     const other = JSON.parse(await ok(['import', model('b.gguf', 5), '--name', 'other', '--json'])) as { digest: string; size: number };
     const k = await keygen('k');
     const s = JSON.parse(await ok(['sign', 'm', '--key', k.privateKey, '--json'])) as SignReport;
-    const manifestPath = join(home, 'manifests/registry.ollama.ai/library/m/latest');
+    const manifestPath = join(store.home, 'manifests/registry.ollama.ai/library/m/latest');
     const original = readFileSync(manifestPath, 'utf8');
 
     // The manifest re-pointed at the other model's (intact) blob.
@@ -144,10 +131,10 @@ describe('apr sign / verify', () => {
 
     // The signature JSON edited (signer added), stored consistently under its new digest.
     writeFileSync(manifestPath, original);
-    const doc = JSON.parse(readFileSync(join(home, 'blobs', s.signature.replace(':', '-')), 'utf8')) as Record<string, unknown>;
+    const doc = JSON.parse(readFileSync(join(store.home, 'blobs', s.signature.replace(':', '-')), 'utf8')) as Record<string, unknown>;
     const forged = Buffer.from(JSON.stringify({ ...doc, signer: 'Trusted Vendor' }));
     const fd = sha256Bytes(forged);
-    writeFileSync(join(home, 'blobs', fd.replace(':', '-')), forged);
+    writeFileSync(join(store.home, 'blobs', fd.replace(':', '-')), forged);
     const m2 = JSON.parse(original) as { layers: Array<{ mediaType: string; digest: string; size: number }> };
     m2.layers[1] = { mediaType: MEDIA_TYPES.signature, digest: fd, size: forged.length };
     writeFileSync(manifestPath, JSON.stringify(m2));
@@ -162,7 +149,7 @@ describe('apr sign / verify', () => {
     await ok(['import', a, '--name', 'pub:q8', '--link']);
     const alice = await keygen('alice', false);
     const bob = await keygen('bob', false);
-    const sig = join(dir, 'a.gguf.sig');
+    const sig = join(store.dir, 'a.gguf.sig');
     await ok(['sign', 'pub:q8', '--key', alice.privateKey, '--sidecar', sig]);
     await ok(['sign', 'pub:q8', '--key', bob.privateKey]);
     let v = await verifyJson('pub:q8');
@@ -175,7 +162,7 @@ describe('apr sign / verify', () => {
 
     // Elsewhere: a pull fetched the GGUF (copied, not linked) and `<url>.sig`; the hook that
     // `apr pull --require-signature` runs accepts it once alice is trusted there.
-    const there = new Store(join(dir, 'there'));
+    const there = new Store(join(store.dir, 'there'));
     const hook = requireTrustedSignature(there);
     const gguf = readFileSync(a);
     const sidecar = readFileSync(sig);
@@ -188,7 +175,7 @@ describe('apr sign / verify', () => {
         { mediaType: MEDIA_TYPES.signature, digest: sha256Bytes(sidecar), size: sidecar.length },
       ],
     };
-    const blobPath = (d: string) => files.get(d) ?? join(dir, 'missing');
+    const blobPath = (d: string) => files.get(d) ?? join(store.dir, 'missing');
     await expect(hook(manifest, blobPath)).rejects.toThrow(SignatureError);
     process.env.PACHA_HOME = there.root;
     await ok(['trust', alice.publicKey]);

@@ -17,6 +17,7 @@
  *                  [--models-dir DIR] [--llama-bench PATH] [--wait-llama-s S] [--budget-s S]
  *                  [--model-timeout-s S] [--no-torch] [--generate-only] [--render JSON] [--no-gpu]
  * `--no-gpu` runs the same pipeline on the CPU (apr without --gpu): the kit's own test where no GPU is.
+ * GPU_KIT_MODELS sets the default of --models (e.g. for run.sh call1 / call2).
  * Exit codes: 0 every model benchmarked with llama.cpp beside it, 1 a model failed or llama.cpp did
  * not run, 2 usage/internal error, 3 no CUDA driver/device (nothing benchmarked).
  */
@@ -42,7 +43,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv) {
   const a = {
-    json: undefined, md: undefined, models: DEFAULT_MODELS, p: 512, n: 128, r: 3, modelsDir: join(CACHE, 'models'),
+    json: undefined, md: undefined, models: process.env.GPU_KIT_MODELS || DEFAULT_MODELS, p: 512, n: 128, r: 3, modelsDir: join(CACHE, 'models'),
     llamaBench: process.env.LLAMA_BENCH, waitLlamaS: 420, budgetS: 560, modelTimeoutS: 200, torch: true, generateOnly: false, render: undefined, gpu: true,
   };
   const num = (f, v, min) => {
@@ -197,6 +198,16 @@ async function torchPeers(a, budgetLeft) {
   return out;
 }
 
+/** The command line without the output paths run.sh adds (--json PATH, --md PATH). */
+function userArgs(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json' || argv[i] === '--md') i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 function kitCommit() {
   try {
     return JSON.parse(readFileSync(join(KIT, 'manifest.json'), 'utf8')).commit;
@@ -269,7 +280,8 @@ async function main() {
     commit: kitCommit(),
     node: process.version,
     gpu,
-    command: `bash .gpu-kit/run.sh bench-gpu${process.argv.length > 2 ? ` ${process.argv.slice(2).filter((x) => !/^--(json|md)$/.test(x)).join(' ')}` : ''}`.replace(/ \/\S+\.(json|md)/g, ''),
+    command: ['bash .gpu-kit/run.sh bench-gpu', ...userArgs(process.argv.slice(2))].join(' '),
+    mode: a.gpu ? 'gpu' : 'cpu',
     p: a.p,
     n: a.n,
     r: a.r,

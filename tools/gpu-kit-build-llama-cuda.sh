@@ -13,8 +13,9 @@
 # Options that trim CUDA compile time: one architecture (CMAKE_CUDA_ARCHITECTURES=90, override with
 # GPU_KIT_CUDA_ARCH), no FlashAttention kernels (GGML_CUDA_FA=OFF: apr bench passes -fa 0 anyway;
 # GPU_KIT_LLAMA_FA=1 builds them for f16 K/V only), no fatbin compression, no NCCL, no ccache, and the
-# one target. Exit codes: 0 built (or already there), 1 the build failed, 3 no CUDA compiler (nvcc)
-# or no cmake here.
+# one target. GPU_KIT_NVCC picks the compiler (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc).
+# Exit codes: 0 built (or already there), 1 the build failed, 2 usage, 3 no CUDA compiler (nvcc),
+# cmake or cuBLAS here.
 set -u
 KIT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TARBALL="$KIT/llama-cuda-src.tar.xz"
@@ -38,11 +39,14 @@ if [ $FORCE -eq 0 ] && [ $CONFIGURE_ONLY -eq 0 ] && [ -x "$DEST/bin/llama-bench"
   exit 0
 fi
 
-# The CUDA compiler: on PATH, else the toolkit's usual place.
-NVCC="$(command -v nvcc 2>/dev/null || true)"
-[ -z "$NVCC" ] && [ -x /usr/local/cuda/bin/nvcc ] && NVCC=/usr/local/cuda/bin/nvcc
-if [ -z "$NVCC" ]; then
-  say "no CUDA compiler: nvcc is neither on PATH nor at /usr/local/cuda/bin/nvcc; llama-bench cannot be built with CUDA here"
+# The CUDA compiler: GPU_KIT_NVCC, else on PATH, else the toolkit's usual place.
+if [ -n "${GPU_KIT_NVCC:-}" ]; then NVCC="$GPU_KIT_NVCC"
+else
+  NVCC="$(command -v nvcc 2>/dev/null || true)"
+  [ -z "$NVCC" ] && [ -x /usr/local/cuda/bin/nvcc ] && NVCC=/usr/local/cuda/bin/nvcc
+fi
+if [ -z "$NVCC" ] || [ ! -x "$NVCC" ]; then
+  say "no CUDA compiler: nvcc is ${NVCC:+not executable at $NVCC, and }neither on PATH nor at /usr/local/cuda/bin/nvcc; llama-bench cannot be built with CUDA here"
   exit 3
 fi
 # A wrapper script (`exec /usr/local/cuda-X/bin/nvcc "$@"`) hides the toolkit: use the real compiler.

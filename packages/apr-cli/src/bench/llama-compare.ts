@@ -3,7 +3,9 @@
  * run. Two engines: native `llama-bench` (`LLAMA_BENCH`, else the binary `pnpm llama-bench:build`
  * built; see llama-bench-locate.ts), and node-llama-cpp
  * (the prebuilt binary of the devDependency) whenever it loads. An engine that cannot run is
- * reported with its reason and skipped; the bench itself goes on.
+ * reported with its reason and skipped; the bench itself goes on. Under `--gpu` llama-bench offloads
+ * every layer (`-ngl 99`; a CUDA build is needed for that to reach the GPU) and node-llama-cpp is
+ * skipped: its installed prebuilt is the CPU one (the CUDA prebuilts are excluded from the install).
  */
 import type { BenchPlan, ProgressFn } from './bench-runner.js';
 import { runBench } from './bench-runner.js';
@@ -11,6 +13,10 @@ import type { LlamaCppEngine, LlamaCppRate } from './bench-result.js';
 import type { LlamaBenchLocation } from './llama-bench-locate.js';
 import { runLlamaBench } from './llama-bench-native.js';
 import { NodeLlamaCppBench } from './llama-cpp-bench.js';
+
+/** Why node-llama-cpp sits out `apr bench --gpu --cmp llama`. */
+export const NODE_LLAMA_CPP_GPU_SKIP =
+  'node-llama-cpp: not run under --gpu: its installed prebuilt binary is the CPU one (the CUDA prebuilts are excluded from the install); the GPU peer is llama-bench built with GGML_CUDA';
 
 /** Results of every llama.cpp engine that ran, and one note per engine (what ran, or why not). */
 export interface LlamaComparison {
@@ -23,6 +29,8 @@ export interface LlamaCompareOptions {
   readonly modelPath: string;
   readonly plan: BenchPlan;
   readonly threads: number;
+  /** Our side runs on the GPU (`apr bench --gpu`): llama.cpp's side too, where it can. */
+  readonly gpu?: boolean;
   /** Where the native llama-bench binary is, or why there is none (see llama-bench-locate.ts). */
   readonly llamaBench: LlamaBenchLocation;
   readonly progress: ProgressFn;
@@ -35,7 +43,7 @@ export async function compareWithLlamaCpp(o: LlamaCompareOptions): Promise<Llama
 
   const lb = o.llamaBench;
   if (lb.path !== undefined) {
-    o.progress(`llama-bench (${lb.source}): ${lb.path} -p ${o.plan.nPrompt} -n ${o.plan.nGen} -r ${o.plan.reps} -t ${o.threads}`);
+    o.progress(`llama-bench (${lb.source}): ${lb.path} -p ${o.plan.nPrompt} -n ${o.plan.nGen} -r ${o.plan.reps} -t ${o.threads} -ngl ${o.gpu ? 99 : 0}`);
     try {
       const run = await runLlamaBench({
         binary: lb.path,
@@ -44,10 +52,11 @@ export async function compareWithLlamaCpp(o: LlamaCompareOptions): Promise<Llama
         nGen: o.plan.nGen,
         reps: o.plan.reps,
         threads: o.threads,
+        gpu: o.gpu,
         onLine: (l) => o.progress(`llama-bench: ${l}`),
       });
       rates.set('llama-bench', new Map(run.results.map((r) => [r.test, { engine: 'llama-bench', tokensPerSec: r.tokensPerSec, stddev: r.stddev }])));
-      notes.push(`llama-bench: ${run.description} (${lb.source})`);
+      notes.push(`llama-bench: ${run.description} (${lb.source})${o.gpu ? ', -ngl 99 (all layers on the GPU)' : ''}`);
     } catch (e) {
       notes.push(`llama-bench: not run: ${(e as Error).message}`);
     }
@@ -55,6 +64,11 @@ export async function compareWithLlamaCpp(o: LlamaCompareOptions): Promise<Llama
     notes.push(`llama-bench: not run (${lb.reason})`);
   }
 
+  if (o.gpu) {
+    notes.push(NODE_LLAMA_CPP_GPU_SKIP);
+    o.progress(NODE_LLAMA_CPP_GPU_SKIP);
+    return { rates, notes };
+  }
   const lib = await NodeLlamaCppBench.load();
   if (typeof lib === 'string') {
     notes.push(`node-llama-cpp: not run: ${lib}`);

@@ -86,11 +86,12 @@ export async function runBenchCommand(modelPath: string, flags: BenchFlags, prog
   }
 
   const cmp = flags.cmp
-    ? await compareWithLlamaCpp({ modelPath, plan, threads, llamaBench: locateLlamaBench({ env: process.env.LLAMA_BENCH }), progress })
+    ? await compareWithLlamaCpp({ modelPath, plan, threads, gpu: flags.gpu === true, llamaBench: locateLlamaBench({ env: process.env.LLAMA_BENCH }), progress })
     : undefined;
 
   let memory: MemoryReport | undefined;
-  if (flags.mem ?? flags.cmp === 'llama') {
+  // Under --gpu the probe would measure both engines on the CPU (node-llama-cpp's prebuilt is the CPU one): off unless asked for.
+  if (flags.mem ?? (flags.cmp === 'llama' && flags.gpu !== true)) {
     // One context size for both engines (node-llama-cpp wants ≥ 16 and batch ≤ context).
     const contextLength = Math.max(plan.nPrompt, plan.nGen, 16);
     const batch = Math.max(plan.nPrompt, 1);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEDIA_TYPES } from '../src/manifest.js';
 import { PullError } from '../src/pull/errors.js';
+import { nextPageUrl } from '../src/pull/hub-listing.js';
 import { type PullEvent, pull } from '../src/pull/pull.js';
 import { FAST, blobDir, ggufBytes, hubAndStore } from './pull-helpers.js';
 
@@ -60,6 +61,28 @@ describe('pull: sources', () => {
     await expect(pull(h.store, 'hf.co/org/repo-GGUF:Q5_K_M', { env: h.env, ...FAST })).rejects.toThrow(
       /no \.gguf file for quant 'Q5_K_M'.*files: model-q4_k_m\.gguf, model-q8_0\.gguf/,
     );
+  });
+
+  it('hf-quant: a listing split over pages (Link rel="next") is followed to the quant on the last page', async () => {
+    const files: Record<string, Buffer> = { 'org/big-GGUF/README.md': Buffer.from('hi') };
+    for (const q of ['q2_k', 'q3_k_m', 'q4_0', 'q4_k_m', 'q5_k_m', 'q6_k']) files[`org/big-GGUF/m-${q}.gguf`] = ggufBytes(20_000, q.length);
+    const q8 = ggufBytes(30_000, 8);
+    files['org/big-GGUF/m-q8_0.gguf'] = q8;
+    const h = await hubAndStore({ files, listingPageSize: 2 });
+    cleanup = h.done;
+    const r = await pull(h.store, 'hf.co/org/big-GGUF:Q8_0', { env: h.env, ...FAST });
+    expect(readFileSync(r.modelPath).equals(q8)).toBe(true);
+    const pages = h.hub.requests.filter((q) => q.path.endsWith('/tree/main'));
+    expect(pages.length).toBe(4); // 8 entries, 2 per page
+  });
+
+  it('nextPageUrl: the rel="next" target of a Link header, resolved against the page URL', () => {
+    const base = 'https://hub.example/api/models/o/r/tree/main?recursive=true';
+    expect(nextPageUrl('<https://hub.example/api/models/o/r/tree/main?cursor=abc>; rel="next"', base)).toBe('https://hub.example/api/models/o/r/tree/main?cursor=abc');
+    expect(nextPageUrl('</api/x?cursor=2>; rel=next', base)).toBe('https://hub.example/api/x?cursor=2');
+    expect(nextPageUrl('</a>; rel="prev", </b>; rel="next last"', base)).toBe('https://hub.example/b');
+    expect(nextPageUrl('</a>; rel="prev"', base)).toBeUndefined();
+    expect(nextPageUrl(undefined, base)).toBeUndefined();
   });
 
   it('plain https URL with no published digest: the computed digest is recorded and said so', async () => {

@@ -15,6 +15,7 @@ import { shardSiblings } from '../split-names.js';
 import type { Store } from '../store.js';
 import { type BlobRequest, type DownloadOptions, downloadBlob } from './download.js';
 import { PullError, RemoteFormatError } from './errors.js';
+import { fetchHubListing } from './hub-listing.js';
 import { openRequest, readBody } from './http.js';
 import { withRetries } from './retry.js';
 
@@ -104,14 +105,13 @@ async function wantedLayers(plan: DownloadPlan, o: PullOptions): Promise<Wanted[
       return out;
     }
     case 'hf-quant': {
-      const listing = await getSmall(plan.listUrl, plan.headers, o, plan.fallbackFile ? [404] : []);
-      if (listing === undefined && plan.fallbackFile) {
+      const list = await fetchHubListing(plan.listUrl, plan.headers, o, plan.fallbackFile ? [404] : []);
+      if (list === undefined && plan.fallbackFile) {
         // No listing API (a mirror of resolve/ only): the alias's conventional single-file name.
         o.onProgress?.({ status: `${plan.listUrl} answered 404: fetching ${plan.fallbackFile} by name` });
         return wantedLayers({ kind: 'file', store: plan.store, url: `${plan.resolveBase}${encodePath(plan.fallbackFile)}`, mediaType: MEDIA_TYPES.model, headers: plan.headers }, o);
       }
-      const list = parseJson(listing, plan.listUrl);
-      if (!Array.isArray(list)) throw new RemoteFormatError(`${plan.listUrl}: expected a JSON array of files`);
+      if (list === undefined) throw new RemoteFormatError(`${plan.listUrl}: no file listing`);
       const files = list as Array<{ type?: string; path?: string; size?: number; lfs?: { oid?: string; size?: number } }>;
       const paths = files.filter((f) => f.type === 'file' && typeof f.path === 'string').map((f) => f.path!);
       const repoUrl = plan.listUrl.replace(/\/tree\/main.*$/, '');

@@ -64,6 +64,11 @@ export interface HubOptions {
   readonly cdnHost?: string;
   /** Answer 404 to tree listings (a mirror that serves `resolve/` but not the hub's API). */
   readonly noListing?: boolean;
+  /**
+   * Entries per tree-listing page (default: all in one). Later pages are reached as the hub does:
+   * a `Link: <…?cursor=N>; rel="next"` header on each page that has a successor.
+   */
+  readonly listingPageSize?: number;
 }
 
 /** One request the hub saw. */
@@ -274,7 +279,14 @@ export async function startLoopbackHub(o: HubOptions = {}): Promise<LoopbackHub>
           const lfs = p.endsWith('.gguf') && o.lfs !== false ? { lfs: { oid: sha(d), size: d.length, pointerSize: 134 } } : {};
           return { type: 'file', oid: sha(d).slice(0, 40), size: d.length, path: p, ...lfs };
         });
-      return json(res, 200, list);
+      const size = o.listingPageSize ?? list.length;
+      const cursor = Number(url.searchParams.get('cursor') ?? 0);
+      if (cursor + size < list.length) {
+        const next = new URL(url.href);
+        next.searchParams.set('cursor', String(cursor + size));
+        res.setHeader('link', `<${next.pathname}${next.search}>; rel="next"`);
+      }
+      return json(res, 200, list.slice(cursor, cursor + size));
     }
     if ((m = /^\/v2\/([^/]+)\/([^/]+)\/manifests\/([^/]+)$/.exec(path))) {
       const layers = o.ollama?.[`${m[1]}/${m[2]}:${m[3]}`];

@@ -3,10 +3,12 @@
  * tool's one .cpp file (and the headers it includes) come out of node-llama-cpp's llama.cpp git
  * bundle, and it links against the prebuilt libraries of @node-llama-cpp/linux-x64 (libllama,
  * libllama-common, libggml-base), so building it is one g++ call of about a second. Cached under
- * the OS temp dir by release tag. Resolves to undefined, with the reason, when any piece is missing
+ * the OS temp dir by release tag and library folder. Resolves to undefined, with the reason, when
+ * any piece is missing
  * (not linux-x64, no git or g++, no bundle) — callers skip then.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -41,7 +43,9 @@ export function llamaGGUFSplit(): GGUFSplitTool {
   const libggml = libs.find((f) => /^libggml(\.v[\d.]+)?\.so$/.test(f));
   if (!libllama || !libggml || !existsSync(join(bins, 'libllama-common.so'))) return { reason: `no libllama/libllama-common/libggml in ${bins}` };
   const tag = (JSON.parse(readFileSync(info, 'utf8')) as { tag: string }).tag;
-  const dir = join(tmpdir(), `apr-llama-gguf-split-${tag}`);
+  // The binary finds the libraries through its rpath (`bins`), so the cache is per library folder
+  // too: a binary built from another checkout (since deleted) would fail to load its libraries.
+  const dir = join(tmpdir(), `apr-llama-gguf-split-${tag}-${createHash('sha256').update(bins).digest('hex').slice(0, 12)}`);
   const bin = join(dir, 'llama-gguf-split');
   if (existsSync(bin)) return { path: bin };
   if (run('git', ['--version']) === undefined || run('g++', ['--version']) === undefined) return { reason: 'git and g++ are needed to build llama-gguf-split' };

@@ -4,8 +4,7 @@
  * bundle, and it links against the prebuilt libraries of @node-llama-cpp/linux-x64 (libllama,
  * libllama-common, libggml-base), so building it is one g++ call of about a second. Cached under
  * the OS temp dir by release tag and library folder. Resolves to undefined, with the reason, when
- * any piece is missing
- * (not linux-x64, no git or g++, no bundle) — callers skip then.
+ * any piece is missing (not linux-x64, no git or g++, no bundle) — callers skip then.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

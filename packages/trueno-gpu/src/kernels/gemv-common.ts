@@ -28,7 +28,7 @@
 import { type GGMLType, dequantize } from '@sovereign/trueno';
 import { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
-import type { Reg } from '../ptx/types.js';
+import type { Label, Reg } from '../ptx/types.js';
 import type { KernelCost } from './kernel-model.js';
 
 /** Warps (rows) per thread block. */
@@ -98,31 +98,7 @@ export function buildGemv(fmt: GemvFormat, opts: GemvBuildOptions): Kernel {
   const k = new KernelBuilder(gemvKernelName(fmt, M, R));
   k.maxThreads = 32 * WARPS_PER_BLOCK;
   k.doc = `y (${M}, n_rows) = x (${M}, k) * W^T, W ${fmt.id} in ggml block layout (${fmt.blockBytes} bytes per ${fmt.qk} values), ${R} row(s) per warp; target ${opts.sm}`;
-  const pw = k.param('w', 'u64');
-  const px = k.param('x', 'u64');
-  const py = k.param('y', 'u64');
-  const pn = k.param('n_rows', 'u32');
-  const pk = k.param('k', 'u32');
-  const w = k.ldGlobalPtr(pw);
-  const x = k.ldGlobalPtr(px);
-  const y = k.ldGlobalPtr(py);
-  const nRows = k.ldParam(pn);
-  const K = k.ldParam(pk);
-  const tid = k.special('tid.x');
-  const lane = k.and('b32', tid, 31);
-  const row0 = k.mul('u32', k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5)), R);
-  const out = k.newLabel('exit');
-  // Whole warps leave together (row0 is warp-uniform), so later shuffles see full warps.
-  k.bra(out, { when: k.setp('ge', 'u32', row0, nRows), uni: true });
-
-  const log2 = (v: number): number => Math.log2(v);
-  const nb = k.shr('u32', K, log2(fmt.qk));
-  const rowBytes = k.mul('u32', nb, fmt.blockBytes);
-  // Rows past the end are clamped to the last row: read (in bounds) but never stored.
-  const lastRow = k.sub('u32', nRows, 1);
-  const wRows = Array.from({ length: R }, (_, r) => k.mad('u32', k.min('u32', k.add('u32', row0, r), lastRow), rowBytes, w, undefined, 'wide'));
-  const sub = k.and('b32', lane, fmt.lanesPerBlock - 1);
-  const first = k.shr('u32', lane, log2(fmt.lanesPerBlock));
+  const { x, y, nRows, K, lane, row0, out, nb, wRows, sub, first } = gemvRowPrologue(k, 'x', fmt.qk, fmt.blockBytes, fmt.lanesPerBlock, R);
   const kBytes = k.mulWide('u32', K, 4);
   const xRows: Reg[] = [x];
   for (let m = 1; m < M; m++) xRows.push(k.add('u64', xRows[m - 1], kBytes));
@@ -224,4 +200,56 @@ export function gemvCost(fmt: Pick<GemvFormat, 'qk' | 'blockBytes'>, nRows: numb
     flops: 2 * M * nRows * K,
     xCacheBytes: Math.ceil(nRows / rowsPerWarp) * M * K * 4,
   };
+}
+
+/** The registers {@link gemvRowPrologue} leaves for a GEMV body. */
+export interface GemvRows {
+  /** u64 global address of the activations (sequence 0's row). */
+  readonly x: Reg;
+  readonly y: Reg;
+  readonly nRows: Reg;
+  readonly K: Reg;
+  readonly lane: Reg;
+  /** First of the warp's R rows (warp-uniform). */
+  readonly row0: Reg;
+  /** Label to place after the body: whole warps past the last row branch there. */
+  readonly out: Label;
+  /** Blocks per row. */
+  readonly nb: Reg;
+  /** Global address of each of the warp's R rows. */
+  readonly wRows: readonly Reg[];
+  /** The lane's chunk within a block, and the first block it handles. */
+  readonly sub: Reg;
+  readonly first: Reg;
+}
+
+/**
+ * The start every GEMV kernel shares (f32 and dp4a activations): params `w`, `xName`, `y`,
+ * `n_rows`, `k` in that order; the warp's R rows from (ctaid, warp). Whole warps past the end leave
+ * together (row0 is warp-uniform, so later shuffles see full warps); rows past the end are clamped
+ * to the last row: read (in bounds) but never stored.
+ */
+export function gemvRowPrologue(k: KernelBuilder, xName: string, qk: number, blockBytes: number, lanesPerBlock: number, R: number): GemvRows {
+  const pw = k.param('w', 'u64');
+  const px = k.param(xName, 'u64');
+  const py = k.param('y', 'u64');
+  const pn = k.param('n_rows', 'u32');
+  const pk = k.param('k', 'u32');
+  const w = k.ldGlobalPtr(pw);
+  const x = k.ldGlobalPtr(px);
+  const y = k.ldGlobalPtr(py);
+  const nRows = k.ldParam(pn);
+  const K = k.ldParam(pk);
+  const tid = k.special('tid.x');
+  const lane = k.and('b32', tid, 31);
+  const row0 = k.mul('u32', k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5)), R);
+  const out = k.newLabel('exit');
+  k.bra(out, { when: k.setp('ge', 'u32', row0, nRows), uni: true });
+  const nb = k.shr('u32', K, Math.log2(qk));
+  const rowBytes = k.mul('u32', nb, blockBytes);
+  const lastRow = k.sub('u32', nRows, 1);
+  const wRows = Array.from({ length: R }, (_, r) => k.mad('u32', k.min('u32', k.add('u32', row0, r), lastRow), rowBytes, w, undefined, 'wide'));
+  const sub = k.and('b32', lane, lanesPerBlock - 1);
+  const first = k.shr('u32', lane, Math.log2(lanesPerBlock));
+  return { x, y, nRows, K, lane, row0, out, nb, wRows, sub, first };
 }

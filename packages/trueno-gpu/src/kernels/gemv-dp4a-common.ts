@@ -8,7 +8,7 @@
 import { KernelBuilder } from '../ptx/builder.js';
 import type { Kernel, SmTarget } from '../ptx/kernel.js';
 import type { Label, Reg } from '../ptx/types.js';
-import { MAX_GEMV_BATCH, WARPS_PER_BLOCK } from './gemv-common.js';
+import { MAX_GEMV_BATCH, WARPS_PER_BLOCK, gemvRowPrologue } from './gemv-common.js';
 
 /** Rows per warp of the dp4a kernels. */
 export const DP4A_ROWS_PER_WARP = 2;
@@ -42,27 +42,7 @@ export function dp4aPrologue(name: string, doc: string, sm: SmTarget, qk: number
   const k = new KernelBuilder(M === 1 ? name : `${name}_b${M}`);
   k.maxThreads = 32 * WARPS_PER_BLOCK;
   k.doc = `${doc}; ${R} rows per warp; target ${sm}`;
-  const pw = k.param('w', 'u64');
-  const pxq = k.param('xq', 'u64');
-  const py = k.param('y', 'u64');
-  const pn = k.param('n_rows', 'u32');
-  const pk = k.param('k', 'u32');
-  const w = k.ldGlobalPtr(pw);
-  const xq0 = k.ldGlobalPtr(pxq);
-  const y = k.ldGlobalPtr(py);
-  const nRows = k.ldParam(pn);
-  const K = k.ldParam(pk);
-  const tid = k.special('tid.x');
-  const lane = k.and('b32', tid, 31);
-  const row0 = k.mul('u32', k.mad('u32', k.special('ctaid.x'), WARPS_PER_BLOCK, k.shr('u32', tid, 5)), R);
-  const out = k.newLabel('exit');
-  k.bra(out, { when: k.setp('ge', 'u32', row0, nRows), uni: true });
-  const nb = k.shr('u32', K, Math.log2(qk));
-  const rowBytes = k.mul('u32', nb, blockBytes);
-  const lastRow = k.sub('u32', nRows, 1);
-  const wRows = Array.from({ length: R }, (_, r) => k.mad('u32', k.min('u32', k.add('u32', row0, r), lastRow), rowBytes, w, undefined, 'wide'));
-  const sub = k.and('b32', lane, lanesPerBlock - 1);
-  const first = k.shr('u32', lane, Math.log2(lanesPerBlock));
+  const { x: xq0, y, nRows, K, lane, row0, out, nb, wRows, sub, first } = gemvRowPrologue(k, 'xq', qk, blockBytes, lanesPerBlock, R);
   const xq: Reg[] = [xq0];
   if (M > 1) {
     const xRowBytes = k.mulWide('u32', k.shr('u32', K, 5), 36);

@@ -7,38 +7,14 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoopbackHub, startLoopbackHub } from '@sovereign/pacha/testing';
 import { splitGGUF } from '@sovereign/realizar';
 import { generateModel } from '@sovereign/tools';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apr } from './cli-harness.js';
+import { useLoopbackHub } from './temp-store.js';
 
-const keys = ['PACHA_HOME', 'HF_ENDPOINT', 'PACHA_OLLAMA_REGISTRY'] as const;
-let dir: string;
-let hub: LoopbackHub | undefined;
-let restore = () => {};
-
-async function setup(o: Parameters<typeof startLoopbackHub>[0]): Promise<LoopbackHub> {
-  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
-  dir = mkdtempSync(join(tmpdir(), 'apr-pull-split-'));
-  hub = await startLoopbackHub(o);
-  process.env.PACHA_HOME = join(dir, 'pacha');
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.PACHA_OLLAMA_REGISTRY = hub.url;
-  restore = () => {
-    for (const k of keys) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  };
-  return hub;
-}
-afterEach(async () => {
-  restore();
-  await hub?.close();
-  hub = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const t = useLoopbackHub('apr-pull-split-');
+const setup = t.setup;
 
 const work = mkdtempSync(join(tmpdir(), 'apr-split-model-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -63,7 +39,7 @@ describe('apr with split GGUFs', () => {
     let r = await apr(['pull', 'hf.co/org/tiny-GGUF:Q8_0']);
     expect(r.code, r.stderr).toBe(0);
     const blobs = () => readdirSync(join(process.env.PACHA_HOME!, 'blobs')).filter((f) => f.startsWith('sha256-')).sort();
-    expect(blobs()).toEqual(shards.map((b) => `sha256-${hub!.sha(b)}`).sort());
+    expect(blobs()).toEqual(shards.map((b) => `sha256-${t.hub!.sha(b)}`).sort());
 
     const want = await apr(['run', unsplit, ...RUN]);
     expect(want.code, want.stderr).toBe(0);

@@ -2,38 +2,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEDIA_TYPES } from '@sovereign/pacha';
-import { type HubFault, type LoopbackHub, seededBytes, startLoopbackHub } from '@sovereign/pacha/testing';
+import { type HubFault, seededBytes } from '@sovereign/pacha/testing';
 import { generateModel } from '@sovereign/tools';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apr } from './cli-harness.js';
+import { useLoopbackHub } from './temp-store.js';
 
-const keys = ['PACHA_HOME', 'HF_ENDPOINT', 'PACHA_OLLAMA_REGISTRY'] as const;
-let dir: string;
-let hub: LoopbackHub | undefined;
-
-/** A temp store and a hub; the env points apr at both (restored after each test). */
-async function setup(o: Parameters<typeof startLoopbackHub>[0]): Promise<LoopbackHub> {
-  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
-  dir = mkdtempSync(join(tmpdir(), 'apr-pull-'));
-  hub = await startLoopbackHub(o);
-  process.env.PACHA_HOME = join(dir, 'pacha');
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.PACHA_OLLAMA_REGISTRY = hub.url;
-  restore = () => {
-    for (const k of keys) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  };
-  return hub;
-}
-let restore = () => {};
-afterEach(async () => {
-  restore();
-  await hub?.close();
-  hub = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const t = useLoopbackHub('apr-pull-');
+const setup = t.setup;
 
 function gguf(n: number, seed: number): Buffer {
   const b = seededBytes(n, seed);
@@ -108,7 +84,7 @@ describe('apr pull', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/untrusted key/);
     expect(await listed()).toEqual([]);
-    expect(readdirSync(join(dir, 'pacha', 'blobs')).filter((f) => f.startsWith('sha256-'))).toEqual([]);
+    expect(readdirSync(join(t.dir, 'pacha', 'blobs')).filter((f) => f.startsWith('sha256-'))).toEqual([]);
 
     r = await apr(['trust', join(pub, 'pacha', 'keys', 'id_ed25519.pub')]);
     expect(r.code, r.stderr).toBe(0);
@@ -133,11 +109,11 @@ describe('apr pull', () => {
     r = await apr(['list', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'tiny:latest' }]);
     // Now in the store: no pull.
-    const before = hub!.dataRequests();
+    const before = t.hub!.dataRequests();
     r = await apr(['run', 'tiny:latest', '--prompt', 'hi', '-n', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('pulling');
-    expect(hub!.dataRequests()).toBe(before);
+    expect(t.hub!.dataRequests()).toBe(before);
     // show prints the Ollama layers the pull kept.
     r = await apr(['show', 'tiny', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -151,7 +127,7 @@ describe('apr pull', () => {
     r = await apr(['inspect', 'other:v1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("apr: model 'other:v1' is not in the store; run 'apr pull other:v1' first\n");
-    expect(hub!.dataRequests()).toBe(before);
+    expect(t.hub!.dataRequests()).toBe(before);
   });
 
   it('acceptance: apr pull of a 200 MB file with a connection reset every 20 MB completes with the right hash', async () => {

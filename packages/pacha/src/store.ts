@@ -19,6 +19,7 @@ import { withLock } from './lock.js';
 import { localShards } from './split-names.js';
 import { type Layer, MEDIA_TYPES, type Manifest, modelLayer, modelLayers, parseManifest } from './manifest.js';
 import { type ModelName, displayModelName, formatModelName, parseModelName } from './model-name.js';
+import { pathExists } from './path-exists.js';
 
 /** `$PACHA_HOME`, else `~/.cache/pacha`. */
 export function defaultPachaHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -235,7 +236,7 @@ export class Store {
       await this.locked(async () => {
         for (const t of temps) {
           const target = this.blobPath(t.digest);
-          if (await exists(target)) await rm(t.tmp, { force: true });
+          if (await pathExists(target)) await rm(t.tmp, { force: true });
           else {
             deduplicated = false;
             await commitTemp(t.tmp, target);
@@ -269,10 +270,10 @@ export class Store {
       const { layers, blobs = [] } = await edit(manifest);
       for (const b of blobs) {
         const target = this.blobPath(sha256Bytes(b));
-        if (!(await exists(target))) await writeFileAtomic(target, b);
+        if (!(await pathExists(target))) await writeFileAtomic(target, b);
       }
       for (const l of layers) {
-        if (l.path === undefined && !(await exists(this.blobPath(l.digest)))) {
+        if (l.path === undefined && !(await pathExists(this.blobPath(l.digest)))) {
           throw new FormatError(`layer ${l.digest} has no blob in ${this.blobsDir}; pass its bytes in 'blobs'`);
         }
       }
@@ -283,7 +284,7 @@ export class Store {
   /** Writes a manifest (lock held); collects blobs orphaned when it replaced another. */
   private async writeManifest(name: ModelName, layers: Layer[]): Promise<Manifest> {
     const path = this.manifestPath(name);
-    const replaced = await exists(path);
+    const replaced = await pathExists(path);
     const m: Manifest = { schemaVersion: 2, layers, created: new Date().toISOString() };
     await writeFileAtomic(path, `${JSON.stringify(m, null, 2)}\n`);
     if (replaced) await this.gcLocked();
@@ -294,7 +295,7 @@ export class Store {
   async putBlob(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
     const digest = sha256Bytes(bytes);
     const path = this.blobPath(digest);
-    if (!(await exists(path))) await writeFileAtomic(path, bytes);
+    if (!(await pathExists(path))) await writeFileAtomic(path, bytes);
     return { digest, size: bytes.length };
   }
 
@@ -308,7 +309,7 @@ export class Store {
     await this.ensureRoot();
     return this.locked(async () => {
       const missing: string[] = [];
-      for (const l of layers) if (l.path === undefined && !(await exists(this.blobPath(l.digest)))) missing.push(l.digest);
+      for (const l of layers) if (l.path === undefined && !(await pathExists(this.blobPath(l.digest)))) missing.push(l.digest);
       if (missing.length === 0) await this.writeManifest(name, layers);
       return missing;
     });
@@ -334,7 +335,7 @@ export class Store {
       // The same bytes, so the copy has the same ID in `apr list` (as `ollama cp`).
       const { bytes } = await this.manifest(src);
       const path = this.manifestPath(to);
-      const replaced = await exists(path);
+      const replaced = await pathExists(path);
       await writeFileAtomic(path, bytes);
       if (replaced) await this.gcLocked();
     });
@@ -410,7 +411,7 @@ export class Store {
       }
     }
     for (const [path, l] of linked) {
-      if (!(await exists(path))) {
+      if (!(await pathExists(path))) {
         problems.push({ digest: l.digest, path, reason: 'linked file is missing' });
         continue;
       }
@@ -425,11 +426,3 @@ export class Store {
 
 const sumSizes = (xs: ReadonlyArray<{ size: number }>) => xs.reduce((n, x) => n + x.size, 0);
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

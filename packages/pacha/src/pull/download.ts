@@ -15,6 +15,7 @@ import { openRequest } from './http.js';
 import { mergeParts, fetchPart, type PartContext } from './part-fetch.js';
 import { PartialDir, type PartialMeta, partLength, planParts } from './partial.js';
 import { type RetryOptions, withRetries } from './retry.js';
+import { pathExists } from '../path-exists.js';
 
 /** What to download. */
 export interface BlobRequest {
@@ -56,14 +57,6 @@ export interface DownloadResult {
 
 const MiB = 1 << 20;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function statfsFree(dir: string): Promise<number> {
   const s = await statfs(dir);
@@ -111,7 +104,7 @@ export async function downloadBlob(blobsDir: string, req: BlobRequest, o: Downlo
   const present = async (digest: string | undefined, size?: number): Promise<DownloadResult | undefined> => {
     if (!digest) return undefined;
     const path = join(blobsDir, blobFileName(digest));
-    if (!(await exists(path))) return undefined;
+    if (!(await pathExists(path))) return undefined;
     return { digest, size: size ?? (await stat(path)).size, path, downloaded: false, published: true };
   };
   const early = await present(req.digest, req.size);
@@ -175,7 +168,7 @@ async function fetchLocked(
   }
   if (!digest) o.onNote?.(`${req.url} publishes no sha256: recorded the computed digest ${actual.digest}`);
   const target = join(blobsDir, blobFileName(actual.digest));
-  if (await exists(target)) await rm(merged, { force: true });
+  if (await pathExists(target)) await rm(merged, { force: true });
   else await commitTemp(merged, target);
   await partial.remove();
   return { digest: actual.digest, size: actual.size, path: target, downloaded: true, published: digest !== undefined };

@@ -83,20 +83,7 @@ export interface ConformanceEntry {
   cases(scale: CaseScale): readonly CaseFactory[];
 }
 
-/** Deterministic uniform values in [-1, 1) (xorshift32, as the kernel tests' `seeded`), so failures reproduce. */
-export function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
+export { seeded } from '../kernels/seeded.js';
 
 /** Bytes a buffer occupies (a pointer table: 8 per entry). */
 export function bufferBytes(init: BufferInit): number {

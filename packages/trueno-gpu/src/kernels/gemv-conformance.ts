@@ -9,22 +9,11 @@ import { launch } from '../emu/test-launch.js';
 import { SM_TARGETS, emitModule, type Kernel } from '../ptx/kernel.js';
 import { assemblePtx, ptxasForTests } from '../ptx/ptxas.js';
 import { type GemvBuildOptions, type GemvFormat, gemvLaunch, gemvReference } from './gemv-common.js';
+import { seeded } from './seeded.js';
 import { GEMV_NMSE, GEMV_VS_MATMUL_REF_NMSE, nmse } from './tolerances.js';
 
-/** Deterministic uniform values in [-1, 1) (xorshift32), so failures reproduce. */
-export function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
+// The vitest-free generator (device-check bundles it too), re-exported for the kernel tests.
+export { seeded };
 
 /** Runs a GEMV kernel in the emulator; returns y (M, nRows). */
 export function runGemv(kernel: Kernel, w: Uint8Array, x: Float32Array, nRows: number, K: number, M: number, rowsPerWarp?: number): Float32Array {
